@@ -1,0 +1,159 @@
+"""Model: a Layer that trains. `compile`/`fit`/`evaluate`/`predict` hand off to the trainer.
+
+The math of one step (`train_step`, `test_step`, `predict_step`,
+`compute_loss`, `compute_metrics`) lives in `trainers/step.py` and is
+overridable here, as in Keras; the loops live in `trainers/trainer.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kerastorch.layers.layer import Layer
+from kerastorch.trainers import trainer
+from kerastorch.trainers.step import ModelSteps
+
+
+class Model(ModelSteps, Layer):
+    """A model: layers plus training (`compile`, `fit`, `evaluate`, `predict`).
+
+    Subclass it, create layers in `__init__` and compute in `call`:
+
+    ```python
+    class MyModel(kerastorch.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense1 = kerastorch.layers.Dense(32, activation="relu")
+            self.dense2 = kerastorch.layers.Dense(5)
+
+        def call(self, inputs):
+            return self.dense2(self.dense1(inputs))
+    ```
+
+    Args:
+        name: Defaults to the snake-cased class name made unique.
+        trainable: Defaults to `True`.
+        dtype: dtype policy. Defaults to the global policy.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            raise NotImplementedError(
+                "The Functional API (`Model(inputs, outputs)`) is not available "
+                "in this version of kerastorch yet. Use `Sequential` or subclass "
+                "`Model`."
+            )
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(**{k: v for k, v in kwargs.items() if k in _LAYER_KWARGS})
+        unknown = set(kwargs) - _LAYER_KWARGS
+        if args or unknown:
+            raise TypeError(
+                f"Unrecognized arguments for Model {type(self).__name__}: "
+                f"args={args}, kwargs={sorted(unknown)}"
+            )
+        self._init_training_state()
+
+    # The loops live in trainers/trainer.py; these are the same functions.
+    fit = trainer.fit
+    evaluate = trainer.evaluate
+    predict = trainer.predict
+    train_on_batch = trainer.train_on_batch
+    test_on_batch = trainer.test_on_batch
+    predict_on_batch = trainer.predict_on_batch
+
+    # --- structure --------------------------------------------------------------
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's direct sublayers, in the order they were set."""
+        return self._tracked_layers()
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Return a sublayer by `name` or by `index` (not both)."""
+        if index is not None and name is not None:
+            raise ValueError(
+                "Provide only a layer name or a layer index. Received: "
+                f"index={index}, name={name}."
+            )
+        if index is not None:
+            layers = self.layers
+            if len(layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only "
+                    f"has {len(layers)} layers."
+                )
+            return layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: "
+                f"{[layer.name for layer in self.layers]}."
+            )
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def build(self, input_shape=None) -> None:
+        """Create the weights by running the model once on symbolic inputs of `input_shape`."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError(
+                f"Model '{self.name}' cannot be built without an input shape. "
+                "Call `build(input_shape)` or call the model on data."
+            )
+        from kerastorch.backend.keras_tensor import KerasTensor
+        from kerastorch.backend.symbolic import compute_output_spec
+        from kerastorch.layers.layer import _shape_to_keras_tensor
+
+        spec = _shape_to_keras_tensor(input_shape)
+        if not isinstance(spec, (KerasTensor, list, dict)):
+            raise ValueError(
+                f"Invalid input shape for model '{self.name}': {input_shape!r}"
+            )
+        self.built = True  # `call` below runs sublayer builds, not this one again
+        try:
+            compute_output_spec(self.__call__, (spec,), {}, module=self)
+        except Exception:
+            self.built = False
+            raise
+        self._build_shapes = input_shape
+
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: list[float] | None = None,
+        print_fn: Callable[..., None] | None = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range=None,
+    ) -> None:
+        """Print a table of the layers, their output shapes and parameter counts."""
+        from kerastorch.utils.summary_utils import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable}
+        if type(self).get_config is Model.get_config:
+            args, kwargs = self.__dict__.get("_init_args", ((), {}))
+            if args:
+                import inspect
+
+                params = list(inspect.signature(type(self).__init__).parameters)[1:]
+                kwargs = {**dict(zip(params, args)), **kwargs}
+            config.update(kwargs)
+        return config
+
+
+_LAYER_KWARGS = {"name", "trainable", "dtype", "autocast"}

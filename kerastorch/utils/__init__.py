@@ -1,0 +1,36 @@
+"""`kerastorch.utils`: dataset utilities, seeding, progress bar, summaries.
+
+Names resolve on first use: low-level modules import `kerastorch.utils.tree`,
+and this package must not pull the trainer in while they load.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_ATTRIBUTES = {
+    "pack_x_y_sample_weight": "kerastorch.trainers.step",
+    "unpack_x_y_sample_weight": "kerastorch.trainers.step",
+    "Progbar": "kerastorch.utils.progbar",
+    "PyDataset": "kerastorch.utils.py_dataset",
+    "set_random_seed": "kerastorch.utils.random_utils",
+    "custom_object_scope": "kerastorch.saving.object_registration",
+    "get_custom_objects": "kerastorch.saving.object_registration",
+    "get_registered_name": "kerastorch.saving.object_registration",
+    "get_registered_object": "kerastorch.saving.object_registration",
+    "register_keras_serializable": "kerastorch.saving.object_registration",
+}
+_ALIASES = {"Sequence": "PyDataset"}
+
+
+def __getattr__(name: str):
+    target = _ALIASES.get(name, name)
+    if target in _ATTRIBUTES:
+        value = getattr(importlib.import_module(_ATTRIBUTES[target]), target)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kerastorch.utils' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ATTRIBUTES) | set(_ALIASES))

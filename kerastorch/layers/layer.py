@@ -41,7 +41,7 @@ class _CallContext:
 _CTX = _CallContext()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _call_signature_info(cls) -> tuple[bool, bool, str, tuple[str, ...]]:
     """(accepts training, accepts mask, first argument name, build arg names) of `cls`."""
     sig = inspect.signature(cls.call)
@@ -138,6 +138,9 @@ class Layer(nn.Module):
         self._trainable = bool(trainable)
         self._dtype_policy = dtype_policies.get(dtype)
         self.autocast = autocast
+        # Decided once: the per-call path reads plain attributes.
+        self._autocast_dtype = self._dtype_policy.autocast_dtype if autocast else None
+        self._overrides_compute_mask = type(self).compute_mask is not Layer.compute_mask
         self.built = False
         self.supports_masking = False
         self.input_spec = None
@@ -270,9 +273,14 @@ class Layer(nn.Module):
                 else:
                     kwargs[self._first_arg] = inputs
         if self.input_spec is not None:
-            assert_input_compatibility(self.input_spec, inputs, self.name)
+            # A shape already accepted needs no second look (the common case).
+            shape = inputs.shape if isinstance(inputs, torch.Tensor) else None
+            if shape is None or shape != self.__dict__.get("_accepted_shape"):
+                assert_input_compatibility(self.input_spec, inputs, self.name)
+                self.__dict__["_accepted_shape"] = shape
         if not self.built:
             self._maybe_build(args, kwargs)
+            self.__dict__["_accepted_shape"] = None
 
         # `training`: explicit argument > outer call > the call signature's default.
         training = kwargs.get("training")
@@ -301,8 +309,8 @@ class Layer(nn.Module):
         ctx.training = training
         ctx.depth += 1
         try:
-            autocast_dtype = self._dtype_policy.autocast_dtype
-            if autocast_dtype is not None and self.autocast and not torch.is_autocast_enabled():
+            autocast_dtype = self._autocast_dtype
+            if autocast_dtype is not None and not torch.is_autocast_enabled():
                 device_type = _device_type(inputs)
                 with torch.autocast(device_type, dtype=autocast_dtype):
                     outputs = nn.Module.__call__(self, *args, **kwargs)
@@ -317,7 +325,7 @@ class Layer(nn.Module):
                 if isinstance(out, torch.Tensor):
                     self.add_loss(self.activity_regularizer(out))
         if self.supports_masking:
-            if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            if previous_mask is not None or self._overrides_compute_mask:
                 mask = self.compute_mask(inputs, previous_mask)
                 if mask is not None:
                     _set_mask(outputs, mask)
@@ -438,10 +446,14 @@ class Layer(nn.Module):
         unique = key
         suffix = 1
         while unique in self._parameters or (
-            unique in self.__dict__ and not isinstance(self.__dict__[unique], Variable)
+            unique in self.__dict__
+            and self.__dict__[unique] is not None
+            and not isinstance(self.__dict__[unique], Variable)
         ) or unique in self._modules:
             unique = f"{key}_{suffix}"
             suffix += 1
+        if self.__dict__.get(unique, 0) is None:
+            del self.__dict__[unique]  # a `self.gamma = None` placeholder
         self.register_parameter(unique, variable)
         (self._trainable_variables if trainable else self._non_trainable_variables).append(
             variable
@@ -615,8 +627,8 @@ class Layer(nn.Module):
             for k, v in kwargs.items():
                 if not _is_serializable(v):
                     raise NotImplementedError(
-                        f"Layer {type(self).__name__} has arguments that cannot be "
-                        "serialized automatically. Implement `get_config()`."
+                        f"Layer {type(self).__name__} has an argument `{k}` that "
+                        "cannot be serialized automatically. Implement `get_config()`."
                     )
             config.update(kwargs)
         return config

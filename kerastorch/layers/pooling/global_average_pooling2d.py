@@ -1,0 +1,34 @@
+"""GlobalAveragePooling2D: global average pooling for spatial data."""
+
+from __future__ import annotations
+
+import torch
+
+from kerastorch.layers.pooling.base_global_pooling import BaseGlobalPooling
+
+
+class GlobalAveragePooling2D(BaseGlobalPooling):
+    """Global average pooling for spatial data: the mean per channel.
+
+    Args:
+        data_format: `"channels_last"` (`(batch, h, w, channels)`) or `"channels_first"`
+            (`(batch, channels, h, w)`). Defaults to `image_data_format()`.
+        keepdims: whether to keep the spatial axes with size 1. Defaults to
+            `False` (output `(batch, channels)`).
+
+    Example:
+
+    >>> layer = kerastorch.layers.GlobalAveragePooling2D()
+    >>> layer(torch.ones(4, 10, 10, 8)).shape
+    torch.Size([4, 8])
+    """
+
+    def __init__(
+        self, data_format: str | None = None, keepdims: bool = False, **kwargs
+    ):
+        super().__init__(
+            pool_dimensions=2, data_format=data_format, keepdims=keepdims, **kwargs
+        )
+
+    def call(self, inputs):
+        return torch.mean(inputs, dim=self._spatial_axes, keepdim=self.keepdims)

@@ -10,8 +10,8 @@ import torch
 @pytest.fixture(autouse=True)
 def _seed_and_reset():
     import kerastorch
-    from kerastorch.backend import config
     from kerastorch import dtype_policies
+    from kerastorch.backend import config
 
     random.seed(0)
     np.random.seed(0)

@@ -39,7 +39,7 @@ def standardize_dtype(dtype) -> str:
         if dtype in _TORCH_TO_STR:
             return _TORCH_TO_STR[dtype]
         raise ValueError(f"Unsupported dtype: {dtype}")
-    if hasattr(dtype, "name") and isinstance(getattr(dtype, "name"), str):
+    if hasattr(dtype, "name") and isinstance(dtype.name, str):
         # numpy dtypes and DTypePolicy-like objects
         name = dtype.name
         if name in _STR_TO_TORCH:

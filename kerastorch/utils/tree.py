@@ -6,7 +6,8 @@ this is a small plain-Python version for the structures Keras users pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 
 
 def is_nested(x) -> bool:

@@ -1,0 +1,1 @@
+"""`kerastorch.trainers`: the training loops and step functions."""

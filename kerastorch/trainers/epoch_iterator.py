@@ -1,0 +1,93 @@
+"""EpochIterator: yields `(step, batch)` with the batch already on the model's device."""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+
+from kerastorch.utils import tree
+from kerastorch.utils.warnings import KerasTorchWarning
+
+
+class EpochIterator:
+    """Walks a data adapter epoch by epoch, moving batches to `device`.
+
+    With `steps_per_epoch`, an epoch is that many batches and the underlying
+    iterator carries over between epochs (so an infinite generator works), as
+    in Keras. The device and the copy mode are decided once, here.
+    """
+
+    def __init__(self, adapter, steps_per_epoch: int | None = None, device=None):
+        if steps_per_epoch is not None and (
+            not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0
+        ):
+            raise ValueError(
+                "`steps_per_epoch` must be a positive integer or None. "
+                f"Received: steps_per_epoch={steps_per_epoch}"
+            )
+        self.adapter = adapter
+        self.steps_per_epoch = steps_per_epoch
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self._needs_copy = self.device.type != "cpu"
+        if self._needs_copy and hasattr(adapter, "pin_memory") and self.device.type == "cuda":
+            adapter.pin_memory()
+        self._iterator = None
+        self.exhausted = False
+        self._epochs_done = 0
+
+    @property
+    def num_batches(self) -> int | None:
+        if self.steps_per_epoch is not None:
+            return self.steps_per_epoch
+        return self.adapter.num_batches
+
+    def _to_device(self, batch):
+        device = self.device
+        return tree.map_structure(
+            lambda t: t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t,
+            batch,
+        )
+
+    def enumerate_epoch(self):
+        self.exhausted = False
+        if self.steps_per_epoch is None or self._iterator is None:
+            self._iterator = iter(self.adapter.get_epoch_iterator())
+        limit = self.steps_per_epoch
+        step = -1
+        while limit is None or step + 1 < limit:
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                if limit is not None and step + 1 < limit:
+                    if step == -1 and self.adapter.num_batches is not None:
+                        # A finite source: start its next pass.
+                        self._iterator = iter(self.adapter.get_epoch_iterator())
+                        continue
+                    warnings.warn(
+                        "Your input ran out of data; interrupting training. Make "
+                        "sure that your dataset or generator can generate at "
+                        "least `steps_per_epoch * epochs` batches.",
+                        KerasTorchWarning,
+                        stacklevel=2,
+                    )
+                    # Unknown-size sources are done for good; finite ones restart next epoch.
+                    self.exhausted = self.adapter.num_batches is None
+                self._iterator = None
+                break
+            step += 1
+            yield step, (self._to_device(batch) if self._needs_copy else batch)
+        if step == -1 and not self.exhausted:
+            self.exhausted = True
+            if self._epochs_done == 0:
+                raise ValueError("The data produced no batch: `x` is empty.")
+            warnings.warn(
+                "Your input ran out of data; interrupting training. A Python "
+                "generator can only be consumed once: for several epochs, make "
+                "it infinite and pass `steps_per_epoch`, or use a PyDataset or "
+                "DataLoader.",
+                KerasTorchWarning,
+                stacklevel=2,
+            )
+        self._epochs_done += 1
+        self.adapter.on_epoch_end()

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pytest
 import torch
@@ -317,88 +312,6 @@ def test_batch_norm_synchronized_without_process_group_is_local():
     b = BatchNormalization()
     torch.testing.assert_close(a(x, training=True), b(x, training=True))
     torch.testing.assert_close(a.moving_variance.detach(), b.moving_variance.detach())
-
-
-_SYNC_SCRIPT = textwrap.dedent(
-    """
-    import sys
-
-    import torch
-    import torch.distributed as dist
-
-    from kerastorch.layers.normalization import BatchNormalization
-
-    rank, init_file, out_dir = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    dist.init_process_group(
-        "gloo", init_method="file://" + init_file, rank=rank, world_size=2
-    )
-    torch.manual_seed(0)
-    x = torch.randn(8, 3, 4) * 3 + 1  # every rank draws the same global batch
-    upstream = torch.randn(8, 3, 4)
-    part = slice(rank * 4, (rank + 1) * 4)
-    xs = x[part].clone().requires_grad_()
-    bn = BatchNormalization(axis=1, momentum=0.5, synchronized=True)
-    out = bn(xs, training=True)
-    (out * upstream[part]).sum().backward()
-    torch.save(
-        {
-            "out": out.detach(),
-            "x_grad": xs.grad,
-            "gamma_grad": bn.gamma.grad,
-            "moving_mean": bn.moving_mean.detach().clone(),
-            "moving_variance": bn.moving_variance.detach().clone(),
-        },
-        f"{out_dir}/rank{rank}.pt",
-    )
-    # Both ranks finish their collectives before gloo is torn down.
-    dist.barrier()
-    dist.destroy_process_group()
-    """
-)
-
-
-def test_batch_norm_synchronized_across_two_processes(tmp_path):
-    # Two gloo ranks, each with half of the batch, must reproduce one process
-    # on the whole batch: outputs, input gradients, summed gamma gradients and
-    # moving statistics.
-    script = tmp_path / "sync_bn.py"
-    script.write_text(_SYNC_SCRIPT)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(script),
-                str(rank),
-                str(tmp_path / "init"),
-                str(tmp_path),
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for rank in range(2)
-    ]
-    for p in procs:
-        output, _ = p.communicate(timeout=120)
-        assert p.returncode == 0, output.decode()
-    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
-
-    torch.manual_seed(0)
-    x = (torch.randn(8, 3, 4) * 3 + 1).requires_grad_()
-    upstream = torch.randn(8, 3, 4)
-    bn = BatchNormalization(axis=1, momentum=0.5)
-    out = bn(x, training=True)
-    (out * upstream).sum().backward()
-
-    torch.testing.assert_close(torch.cat([r["out"] for r in ranks]), out.detach())
-    torch.testing.assert_close(torch.cat([r["x_grad"] for r in ranks]), x.grad)
-    torch.testing.assert_close(
-        ranks[0]["gamma_grad"] + ranks[1]["gamma_grad"], bn.gamma.grad
-    )
-    for r in ranks:
-        torch.testing.assert_close(r["moving_mean"], bn.moving_mean.detach())
-        torch.testing.assert_close(r["moving_variance"], bn.moving_variance.detach())
 
 
 def test_batch_norm_bad_arguments_and_inputs():

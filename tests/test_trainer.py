@@ -408,3 +408,26 @@ def test_frozen_layer_after_first_fit_and_unfrozen_later_trains():
     model.layers[0].trainable = True
     model.fit(x, y, epochs=1, verbose=0)
     assert not np.array_equal(frozen, model.layers[0].get_weights()[0])
+
+
+def test_mixed_bfloat16_policy_computes_in_bf16_keeps_float32_variables():
+    kerastorch.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = kerastorch.Sequential([layers.Dense(8, activation="relu"), layers.Dense(1)])
+    out = model(torch.ones(2, 5))
+    assert out.dtype == torch.bfloat16
+    assert all(w.dtype == torch.float32 for w in model.weights)
+    x, y = _data(64)
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(x, y, epochs=3, verbose=0)
+    assert all(np.isfinite(history.history["loss"]))
+    assert all(w.dtype == torch.float32 for w in model.weights)
+
+
+def test_mixed_float16_uses_grad_scaler():
+    kerastorch.mixed_precision.set_global_policy("mixed_float16")
+    model = kerastorch.Sequential([layers.Dense(4), layers.Dense(1)])
+    x, y = _data(32)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert isinstance(model._grad_scaler, torch.amp.GradScaler)
+    assert all(np.isfinite(w).all() for w in model.get_weights())

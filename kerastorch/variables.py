@@ -180,9 +180,6 @@ def _initial_value(initializer, shape, dtype, device) -> torch.Tensor:
     else:
         if initializer is None:
             raise ValueError("A Variable needs an initial value or an initializer.")
-        if dtype is None and isinstance(initializer, np.ndarray):
-            if initializer.dtype == np.float64:
-                dtype = "float32"
         value = torch.as_tensor(
             initializer,
             dtype=None if dtype is None else to_torch_dtype(dtype),

@@ -59,7 +59,7 @@ class ProgbarLogger(Callback):
         self.progbar.update(batch + 1, None, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.progbar.update(self.params.get("_seen_steps", self.progbar._seen), logs, finalize=True)
+        self.progbar.update(self.progbar._seen, logs, finalize=True)
 
     def on_test_end(self, logs=None):
         if not self._called_in_fit:

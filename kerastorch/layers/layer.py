@@ -65,9 +65,7 @@ def _to_tensor(x, device=None):
         if t.dtype == torch.float64:
             t = t.to(to_torch_dtype(None))
         return t if device is None else t.to(device)
-    if isinstance(x, (float, int, bool)):
-        return x
-    return x
+    return x  # Python numbers and anything else pass through
 
 
 class Layer(nn.Module):
@@ -620,10 +618,7 @@ class Layer(nn.Module):
             "dtype": self._dtype_policy.name,
         }
         if type(self).get_config is Layer.get_config and type(self) is not Layer:
-            args, kwargs = self.__dict__.get("_init_args", ((), {}))
-            if args:
-                params = list(inspect.signature(type(self).__init__).parameters)[1:]
-                kwargs = {**dict(zip(params, args)), **kwargs}
+            kwargs = self._constructor_kwargs()
             for k, v in kwargs.items():
                 if not _is_serializable(v):
                     raise NotImplementedError(
@@ -632,6 +627,14 @@ class Layer(nn.Module):
                     )
             config.update(kwargs)
         return config
+
+    def _constructor_kwargs(self) -> dict:
+        """The arguments this object was constructed with, positional ones named."""
+        args, kwargs = self.__dict__.get("_init_args", ((), {}))
+        if args:
+            params = list(inspect.signature(type(self).__init__).parameters)[1:]
+            kwargs = {**dict(zip(params, args)), **kwargs}
+        return kwargs
 
     @classmethod
     def from_config(cls, config: dict):

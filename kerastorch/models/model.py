@@ -146,13 +146,7 @@ class Model(ModelSteps, Layer):
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable}
         if type(self).get_config is Model.get_config:
-            args, kwargs = self.__dict__.get("_init_args", ((), {}))
-            if args:
-                import inspect
-
-                params = list(inspect.signature(type(self).__init__).parameters)[1:]
-                kwargs = {**dict(zip(params, args)), **kwargs}
-            config.update(kwargs)
+            config.update(self._constructor_kwargs())
         return config
 
 

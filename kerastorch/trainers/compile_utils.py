@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import torch
 
+from kerastorch.trainers.step import _batch_size
 from kerastorch.utils import tree
 
 
@@ -142,10 +143,6 @@ class CompileLoss:
             return losses.serialize(spec)
 
         return {"loss": ser(self._spec), "loss_weights": self._weights_spec}
-
-
-def _batch_size(x) -> int:
-    return int(x.shape[0]) if hasattr(x, "shape") and len(x.shape) else 1
 
 
 def _flatten_like(values, y_pred, names: list[str]) -> list:

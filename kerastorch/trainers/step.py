@@ -36,7 +36,7 @@ def unpack_x_y_sample_weight(data):
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     if y is None:
-        return (x,) if not isinstance(x, (tuple, list)) else (x,)
+        return (x,)
     if sample_weight is None:
         return (x, y)
     return (x, y, sample_weight)

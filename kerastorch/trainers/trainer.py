@@ -185,7 +185,6 @@ def fit(
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            steps = 0
             for step, batch in iterator.enumerate_epoch():
                 if batch_begin:
                     callbacks.on_train_batch_begin(step)
@@ -194,10 +193,8 @@ def fit(
                 logs = train_function(batch)
                 if batch_end:
                     callbacks.on_train_batch_end(step, logs)
-                steps = step + 1
                 if self.stop_training:
                     break
-            callbacks.params["_seen_steps"] = steps
             epoch_logs = _logs_or_metrics(self, logs)
             if val_iterator is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = _evaluate_loop(self, val_iterator, callbacks)

@@ -88,8 +88,10 @@ class Progbar:
         if self.verbose == 1:
             if self.target is not None:
                 filled = int(self.width * current / self.target) if self.target else self.width
-                bar = "━" * filled + ("━" if filled < self.width else "")
-                bar = ("\x1b[32m" + "━" * filled + "\x1b[0m" + "━" * (self.width - filled)) if self._dynamic else bar.ljust(self.width)
+                if self._dynamic:  # green done part, plain rest
+                    bar = "\x1b[32m" + "━" * filled + "\x1b[0m" + "━" * (self.width - filled)
+                else:
+                    bar = ("━" * filled).ljust(self.width)
                 digits = len(str(self.target))
                 line = f"{current:>{digits}}/{self.target} {bar}"
             else:

@@ -77,13 +77,9 @@ def get_data_adapter(
 
 
 def is_array_data(x) -> bool:
-    leaves = []
-    if isinstance(x, (list, tuple, dict)):
-        from kerastorch.utils import tree
+    from kerastorch.utils import tree
 
-        leaves = tree.flatten(x)
-    else:
-        leaves = [x]
+    leaves = tree.flatten(x) if isinstance(x, (list, tuple, dict)) else [x]
     return bool(leaves) and all(
         isinstance(leaf, (np.ndarray, torch.Tensor, list, int, float))
         or data_adapter_utils.is_pandas(leaf)

@@ -937,7 +937,9 @@ def test_op_layer_replays_and_round_trips_its_config():
 
     x = KerasTensor((None, 3))
     y = ops.sum(x, axis=1, keepdims=True)
-    layer, args, kwargs = y._keras_history
+    layer = y._keras_history.operation
+    node = layer._inbound_nodes[y._keras_history.node_index]
+    kwargs = node.call_kwargs
     assert isinstance(layer, OpLayer) and layer.name == "sum"
     assert kwargs == {"axis": 1, "keepdims": True}
     real = torch.from_numpy(A[:, :3])

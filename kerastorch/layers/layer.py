@@ -61,6 +61,8 @@ def _to_tensor(x, device=None):
     if isinstance(x, torch.Tensor) or x is None or isinstance(x, KerasTensor):
         return x
     if isinstance(x, np.ndarray):
+        if x.dtype.kind in "OUS":
+            return x  # strings stay numpy, for preprocessing layers
         t = torch.from_numpy(np.ascontiguousarray(x))
         if t.dtype == torch.float64:
             t = t.to(to_torch_dtype(None))
@@ -221,12 +223,7 @@ class Layer(nn.Module):
         first = args[0] if args else kwargs.get(self._first_arg)
         shapes_by_name = {}
         if len(self._build_arg_names) > 1:
-            bound = _bind_call_args(self, args, kwargs)
-            for build_name in self._build_arg_names:
-                arg = bound.get(build_name[: -len("_shape")]) if build_name.endswith(
-                    "_shape"
-                ) else None
-                shapes_by_name[build_name] = _shape_of(arg)
+            shapes_by_name = _shapes_by_build_name(self, args, kwargs)
         device = None
         for leaf in tree.flatten(first):
             if isinstance(leaf, torch.Tensor):
@@ -350,13 +347,17 @@ class Layer(nn.Module):
             assert_input_compatibility(self.input_spec, first, self.name)
         if not self.built:
             self._maybe_build(args, kwargs)
-        outputs = compute_output_spec(self.__call__, args, kwargs, module=self)
-        history = (self, args, kwargs)
-        for out in tree.flatten(outputs):
-            if isinstance(out, KerasTensor):
-                out._keras_history = history
+        if type(self).compute_output_spec is not Layer.compute_output_spec or (
+            type(self).compute_output_shape is not Layer.compute_output_shape
+        ):
+            # The layer knows its output spec: nothing is run, even on meta.
+            outputs = self.compute_output_spec(*args, **kwargs)
+        else:
+            outputs = compute_output_spec(self.__call__, args, kwargs, module=self)
+        from kerastorch.layers.node import Node
+
+        Node(self, args, kwargs, outputs)
         self._record_shapes(first, outputs)
-        self.__dict__["_last_symbolic_call"] = (args, kwargs, outputs)
         return outputs
 
     def compute_output_shape(self, *args, **kwargs):
@@ -371,6 +372,22 @@ class Layer(nn.Module):
         return tree.map_structure(lambda t: t.shape, out)
 
     def compute_output_spec(self, *args, **kwargs):
+        """KerasTensors shaped like the outputs of `call(*args, **kwargs)`.
+
+        Uses `compute_output_shape` when the layer defines it (outputs get the
+        compute dtype); otherwise runs `call` on meta tensors.
+        """
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            first = args[0] if args else kwargs.get(self._first_arg)
+            if len(self._build_arg_names) > 1:
+                shapes = _shapes_by_build_name(self, args, kwargs)
+                out_shape = self.compute_output_shape(**shapes)
+            else:
+                out_shape = self.compute_output_shape(_shape_of(first))
+            dtype = self.compute_dtype
+            return tree.map_shape_structure(
+                lambda s: KerasTensor(s, dtype=dtype), out_shape
+            )
         from kerastorch.backend.symbolic import compute_output_spec
 
         return compute_output_spec(self.__call__, args, kwargs, module=self)
@@ -685,14 +702,15 @@ class Layer(nn.Module):
 
     @property
     def input(self):
-        """The symbolic input this layer was last called on (graph models)."""
-        args, kwargs, _ = _last_symbolic(self)
+        """The symbolic input of this layer's first call on symbolic tensors."""
+        node = _first_node(self)
+        args, kwargs = node.call_args, node.call_kwargs
         return args[0] if args else kwargs.get(self._first_arg)
 
     @property
     def output(self):
-        """The symbolic output of this layer's last call on symbolic inputs."""
-        return _last_symbolic(self)[2]
+        """The symbolic output of this layer's first call on symbolic tensors."""
+        return _first_node(self).outputs
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}, built={self.built}"
@@ -761,6 +779,16 @@ def _shape_to_keras_tensor(shape):
     if isinstance(shape, (list, tuple)):
         return [_shape_to_keras_tensor(s) for s in shape]
     return shape
+
+
+def _shapes_by_build_name(layer: Layer, args, kwargs) -> dict:
+    """`{"query_shape": ..., "value_shape": ...}` for `build(query_shape, value_shape)`."""
+    bound = _bind_call_args(layer, args, kwargs)
+    shapes = {}
+    for build_name in layer._build_arg_names:
+        arg = bound.get(build_name[: -len("_shape")]) if build_name.endswith("_shape") else None
+        shapes[build_name] = _shape_of(arg)
+    return shapes
 
 
 def _bind_call_args(layer: Layer, args, kwargs) -> dict:
@@ -850,10 +878,11 @@ def _is_serializable(v) -> bool:
     return False
 
 
-def _last_symbolic(layer: Layer):
-    if "_last_symbolic_call" in layer.__dict__:
-        return layer.__dict__["_last_symbolic_call"]
-    raise ValueError(
+def _first_node(layer: Layer):
+    nodes = layer.__dict__.get("_inbound_nodes")
+    if nodes:
+        return nodes[0]
+    raise AttributeError(
         f"Layer '{layer.name}' is not connected: it was not called on "
         "`kerastorch.Input` tensors, so it has no symbolic input."
     )

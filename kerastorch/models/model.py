@@ -143,6 +143,26 @@ class Model(ModelSteps, Layer):
             layer_range=layer_range,
         )
 
+    # --- saving (kerastorch/saving/saving_api.py) ------------------------------------
+
+    def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
+        """Save the architecture, weights and optimizer state to one `.keras` archive."""
+        from kerastorch.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Save the weights to a `.weights.safetensors` file."""
+        from kerastorch.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
+        """Load weights saved by `save_weights` (or a torch `state_dict` file)."""
+        from kerastorch.saving import saving_api
+
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable}
         if type(self).get_config is Model.get_config:

@@ -55,8 +55,8 @@ class Sequential(Model):
         """Add a layer (or `Input`, or plain `torch.nn.Module`) on top of the stack."""
         if isinstance(layer, KerasTensor):
             history = layer._keras_history
-            if history is not None and isinstance(history[0], InputLayer):
-                layer = history[0]
+            if history is not None and isinstance(history.operation, InputLayer):
+                layer = history.operation
             else:
                 raise ValueError(
                     "Only `kerastorch.Input` tensors can be added to a Sequential "

@@ -64,3 +64,21 @@ def pack_sequence_as(structure, flat: list):
         return next(it)
 
     return pack(structure)
+
+
+def is_shape_tuple(x) -> bool:
+    """`(None, 3)`, `[2, 4]` or `()`: a sequence of ints and `None` (a shape, not a structure)."""
+    return isinstance(x, (list, tuple)) and all(
+        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in x
+    )
+
+
+def map_shape_structure(fn: Callable, structure):
+    """Apply `fn` to each shape in a structure of shapes (shapes are leaves)."""
+    if is_shape_tuple(structure):
+        return fn(tuple(structure))
+    if isinstance(structure, dict):
+        return {k: map_shape_structure(fn, v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_shape_structure(fn, v) for v in structure)
+    return fn(structure)

@@ -66,7 +66,9 @@ class InputLayer(Layer):
         self.output_tensor = KerasTensor(
             self.batch_shape, dtype=self._dtype, name=self.name
         )
-        self.output_tensor._keras_history = (self, (), {})
+        from kerastorch.layers.node import Node
+
+        Node(self, (), {}, self.output_tensor)
 
     def call(self, inputs=None):
         return inputs

@@ -1,0 +1,1 @@
+"""Recurrent layers: SimpleRNN, LSTM, GRU, RNN cells, Bidirectional, TimeDistributed."""

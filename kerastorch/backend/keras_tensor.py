@@ -45,3 +45,52 @@ class KerasTensor:
             "A symbolic KerasTensor holds no value. Call the model on real data "
             "to get numbers."
         )
+
+
+def _op(name: str):
+    def method(self, *args):
+        from kerastorch import ops
+
+        return getattr(ops, name)(self, *args)
+
+    method.__name__ = f"__{name}__"
+    return method
+
+
+def _reflected(name: str):
+    def method(self, other):
+        from kerastorch import ops
+
+        return getattr(ops, name)(other, self)
+
+    return method
+
+
+# Python operators on symbolic tensors become op nodes of the graph, as in Keras.
+for _dunder, _name in (
+    ("add", "add"),
+    ("sub", "subtract"),
+    ("mul", "multiply"),
+    ("truediv", "divide"),
+    ("floordiv", "floor_divide"),
+    ("mod", "mod"),
+    ("pow", "power"),
+    ("matmul", "matmul"),
+    ("and", "logical_and"),
+    ("or", "logical_or"),
+    ("xor", "logical_xor"),
+):
+    setattr(KerasTensor, f"__{_dunder}__", _op(_name))
+    setattr(KerasTensor, f"__r{_dunder}__", _reflected(_name))
+for _dunder, _name in (
+    ("neg", "negative"),
+    ("abs", "absolute"),
+    ("invert", "logical_not"),
+    ("lt", "less"),
+    ("le", "less_equal"),
+    ("gt", "greater"),
+    ("ge", "greater_equal"),
+    ("getitem", "get_item"),
+):
+    setattr(KerasTensor, f"__{_dunder}__", _op(_name))
+KerasTensor.__pos__ = lambda self: self

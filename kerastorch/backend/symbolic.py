@@ -11,6 +11,8 @@ backend does.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from kerastorch.backend.dtypes import to_torch_dtype
@@ -18,6 +20,9 @@ from kerastorch.backend.keras_tensor import KerasTensor
 from kerastorch.utils import tree
 
 _PLACEHOLDERS = (83, 89)
+# Above this many input elements, a layer that fails on meta tensors is not run
+# on real zeros (that would be real computation, maybe gigabytes of it).
+_MAX_FALLBACK_ELEMENTS = 2**24
 
 
 def _to_tensor(x: KerasTensor, placeholder: int, device) -> torch.Tensor:
@@ -72,7 +77,20 @@ def compute_output_spec(fn, args, kwargs, module: torch.nn.Module | None = None)
         outs = [_run(fn, module, args, kwargs, _PLACEHOLDERS[0], "meta")]
         if has_unknown:
             outs.append(_run(fn, module, args, kwargs, _PLACEHOLDERS[1], "meta"))
-    except Exception:  # noqa: BLE001 - any meta failure: fall back to real zeros
+    except Exception as meta_error:  # noqa: BLE001 - any meta failure: try real zeros
+        size = sum(
+            math.prod(_PLACEHOLDERS[1] if d is None else d for d in x.shape)
+            for x in tree.flatten((args, kwargs))
+            if isinstance(x, KerasTensor)
+        )
+        if size > _MAX_FALLBACK_ELEMENTS:
+            raise ValueError(
+                f"Cannot infer the output shape of {getattr(module, 'name', fn)} "
+                "without computing: its call failed on meta tensors, and the inputs "
+                f"are too large ({size} elements) to run on zeros instead. Define "
+                "`compute_output_shape` on the layer. Meta error: "
+                f"{type(meta_error).__name__}: {meta_error}"
+            ) from meta_error
         outs = [_run(fn, None, args, kwargs, _PLACEHOLDERS[0], real_device)]
         if has_unknown:
             outs.append(_run(fn, None, args, kwargs, _PLACEHOLDERS[1], real_device))

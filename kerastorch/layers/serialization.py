@@ -43,6 +43,11 @@ def deserialize(config: dict, custom_objects: dict | None = None):
         from kerastorch import models
 
         cls = getattr(models, class_name, None)
+    if cls is None and class_name == "OpLayer":
+        # The node a `kerastorch.ops` call on symbolic tensors became.
+        from kerastorch.ops._op_layer import OpLayer
+
+        cls = OpLayer
     if cls is None:
         raise ValueError(
             f"Unknown layer: '{class_name}'. Please ensure you are using a "

@@ -37,15 +37,22 @@ class Model(ModelSteps, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
-            raise NotImplementedError(
-                "The Functional API (`Model(inputs, outputs)`) is not available "
-                "in this version of kerastorch yet. Use `Sequential` or subclass "
-                "`Model`."
-            )
+        if cls is Model and _is_functional_init(args, kwargs):
+            from kerastorch.models.functional import Functional
+
+            # `Model(inputs, outputs)` is a Functional; Python then runs its __init__.
+            return Functional.__new__(Functional, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
+        from kerastorch.models.functional import Functional
+
+        if _is_functional_init(args, kwargs) and not isinstance(self, Functional):
+            # A subclass calling `super().__init__(inputs, outputs)`: it becomes a
+            # functional model (its own `call`, if any, still comes first).
+            object.__setattr__(self, "__class__", _functional_subclass(type(self)))
+            Functional.__init__(self, *args, **kwargs)
+            return
         super().__init__(**{k: v for k, v in kwargs.items() if k in _LAYER_KWARGS})
         unknown = set(kwargs) - _LAYER_KWARGS
         if args or unknown:
@@ -163,6 +170,46 @@ class Model(ModelSteps, Layer):
 
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Recreate a model from `get_config()`: a graph config gives a functional model."""
+        import inspect
+
+        from kerastorch.models.functional import Functional
+        from kerastorch.models.functional import _rebuild_graph
+
+        is_graph = isinstance(config, dict) and all(
+            k in config for k in ("layers", "input_layers", "output_layers")
+        )
+        spec = inspect.getfullargspec(cls.__init__)
+        functional_args = inspect.getfullargspec(Functional.__init__).args[1:]
+        revivable = (
+            cls in (Model, Functional)
+            or spec.args[1:] == functional_args
+            or (spec.varargs == "args" and spec.varkw == "kwargs")
+        )
+        if is_graph and revivable:
+            inputs, outputs = _rebuild_graph(config, custom_objects)
+            return cls(
+                inputs=inputs,
+                outputs=outputs,
+                name=config.get("name"),
+                trainable=config.get("trainable", True),
+            )
+        return super().from_config(config)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as a JSON string (`model_from_json` reads it back).
+
+        Args:
+            **kwargs: passed to `json.dumps` (e.g. `indent=2`).
+        """
+        import json
+
+        from kerastorch.layers import serialize
+
+        return json.dumps(serialize(self), **kwargs)
+
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable}
         if type(self).get_config is Model.get_config:
@@ -171,3 +218,40 @@ class Model(ModelSteps, Layer):
 
 
 _LAYER_KWARGS = {"name", "trainable", "dtype", "autocast"}
+
+
+def _is_functional_init(args, kwargs) -> bool:
+    return len(args) >= 2 or ("inputs" in kwargs and "outputs" in kwargs) or (
+        len(args) == 1 and "outputs" in kwargs
+    )
+
+
+_FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
+
+
+def _functional_subclass(cls: type) -> type:
+    from kerastorch.models.functional import Functional
+
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
+
+
+def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
+    """A new, unbuilt-weights model from the JSON of `model.to_json()`.
+
+    Args:
+        json_string: the JSON string.
+        custom_objects: `{name: class}` for custom layers in the model.
+    """
+    import json
+
+    from kerastorch.layers import deserialize
+
+    if not isinstance(json_string, str):
+        raise TypeError(f"`json_string` must be a string. Received: {type(json_string).__name__}")
+    try:
+        config = json.loads(json_string)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"`json_string` is not valid JSON: {e}") from None
+    return deserialize(config, custom_objects=custom_objects)

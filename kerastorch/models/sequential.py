@@ -8,6 +8,7 @@ from torch import nn
 from kerastorch.backend.keras_tensor import KerasTensor
 from kerastorch.layers.core.input_layer import InputLayer
 from kerastorch.layers.core.torch_module_wrapper import TorchModuleWrapper
+from kerastorch.layers.layer import _CTX
 from kerastorch.layers.layer import Layer
 from kerastorch.models.model import Model
 
@@ -139,17 +140,22 @@ class Sequential(Model):
                 "building it."
             )
         input_shape = tuple(input_shape)
-        if self._input_layer is None:
-            self._input_layer = InputLayer(batch_shape=input_shape)
-        # Symbolic pass: builds each layer from the real shapes, computes nothing.
-        x = KerasTensor(input_shape, dtype=self._input_layer.dtype, name=self._input_layer.name)
+        if self._input_layer is None or tuple(self._input_layer.batch_shape) != input_shape:
+            dtype = self._input_layer.dtype if self._input_layer is not None else None
+            self._input_layer = InputLayer(batch_shape=input_shape, dtype=dtype)
+        # Symbolic pass from the Input: builds each layer from the real shapes,
+        # computes nothing, and records the graph (`model.outputs`, `layer.output`).
+        x = self._input_layer.output_tensor
         self.built = True
+        _CTX.scope.append(self.name)  # variable paths: "sequential/dense/kernel"
         try:
             for layer in self._stack:
                 x = layer(x)
         except Exception:
             self.built = False
             raise
+        finally:
+            _CTX.scope.pop()
         self._build_shapes = input_shape
         self._output_spec = x
 
@@ -160,10 +166,18 @@ class Sequential(Model):
         if isinstance(first, KerasTensor):
             self.build(first.shape)
             return
-        # Built from real data: each layer builds on its first real call.
+        if isinstance(first, torch.Tensor) and first.dim() >= 1 and self._stack:
+            # Built from data as from an `Input` of the data's shape and dtype,
+            # so the model has a graph (`inputs`, `outputs`) as in Keras.
+            if self._input_layer is None:
+                self._input_layer = InputLayer(
+                    batch_shape=(None, *tuple(first.shape)[1:]),
+                    dtype=str(first.dtype).replace("torch.", ""),
+                )
+            self.build(self._input_layer.batch_shape)
+            return
+        # Structured inputs: each layer builds on its first real call.
         self.built = True
-        if self._input_layer is None and isinstance(first, torch.Tensor):
-            self._input_layer = InputLayer(batch_shape=(None, *tuple(first.shape)[1:]))
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
@@ -213,6 +227,17 @@ class Sequential(Model):
     @property
     def input(self):
         return self.inputs[0]
+
+    @property
+    def outputs(self):
+        spec = getattr(self, "_output_spec", None)
+        if spec is None:
+            raise ValueError(f"Sequential model '{self.name}' has no defined outputs yet.")
+        return [spec]
+
+    @property
+    def output(self):
+        return self.outputs[0]
 
     # --- config ------------------------------------------------------------------
 

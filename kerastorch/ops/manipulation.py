@@ -33,6 +33,14 @@ def reshape(x, newshape) -> torch.Tensor:
 
 
 @keras_op
+def get_item(x, key) -> torch.Tensor:
+    """`x[key]`: numpy-style indexing (ints, slices, `None`, `...`, index tensors)."""
+    if isinstance(key, list) and any(k is None or k is Ellipsis or isinstance(k, slice) for k in key):
+        key = tuple(key)  # a config round trip turns the index tuple into a list
+    return convert_to_tensor(x)[key]
+
+
+@keras_op
 def ravel(x) -> torch.Tensor:
     """`x` flattened to one axis."""
     return torch.ravel(convert_to_tensor(x))
@@ -422,6 +430,7 @@ def size(x) -> int:
 
 __all__ = [
     "append",
+    "get_item",
     "array_split",
     "bincount",
     "broadcast_to",

@@ -63,6 +63,7 @@ class InputLayer(Layer):
         self.sparse = False
         self.optional = optional
         self.built = True
+        self._output_shape = self.batch_shape
         self.output_tensor = KerasTensor(
             self.batch_shape, dtype=self._dtype, name=self.name
         )

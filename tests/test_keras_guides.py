@@ -251,3 +251,99 @@ def test_guide_customizing_what_happens_in_fit_torch():
     history = model.fit(x, y, epochs=3, verbose=0)
     assert "loss" in history.history
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_guide_functional_api():
+    # keras.io/guides/functional_api
+    inputs = keras.Input(shape=(784,))
+    dense = layers.Dense(64, activation="relu")
+    x = dense(inputs)
+    x = layers.Dense(64, activation="relu")(x)
+    outputs = layers.Dense(10)(x)
+    model = keras.Model(inputs=inputs, outputs=outputs, name="mnist_model")
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert 'Model: "mnist_model"' in lines[0]
+    assert any("55,050" in line for line in lines)  # Total params, as in the guide
+
+    x_train = np.random.rand(256, 784).astype("float32")
+    y_train = np.random.randint(0, 10, 256)
+    model.compile(
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        optimizer=keras.optimizers.RMSprop(),
+        metrics=["accuracy"],
+    )
+    history = model.fit(x_train, y_train, batch_size=64, epochs=2, validation_split=0.2, verbose=0)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    test_scores = model.evaluate(x_train[:64], y_train[:64], verbose=0)
+    assert len(test_scores) == 2
+
+    # All models are callable, just like layers: an autoencoder from an encoder and a decoder.
+    encoder_input = keras.Input(shape=(28, 28, 1), name="original_img")
+    x = layers.Conv2D(16, 3, activation="relu")(encoder_input)
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.MaxPooling2D(3)(x)
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.Conv2D(16, 3, activation="relu")(x)
+    encoder_output = layers.GlobalMaxPooling2D()(x)
+    encoder = keras.Model(encoder_input, encoder_output, name="encoder")
+    decoder_input = keras.Input(shape=(16,), name="encoded_img")
+    x = layers.Reshape((4, 4, 1))(decoder_input)
+    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
+    x = layers.Conv2DTranspose(32, 3, activation="relu")(x)
+    x = layers.UpSampling2D(3)(x)
+    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
+    decoder_output = layers.Conv2DTranspose(1, 3, activation="relu")(x)
+    decoder = keras.Model(decoder_input, decoder_output, name="decoder")
+    autoencoder_input = keras.Input(shape=(28, 28, 1), name="img")
+    encoded_img = encoder(autoencoder_input)
+    decoded_img = decoder(encoded_img)
+    autoencoder = keras.Model(autoencoder_input, decoded_img, name="autoencoder")
+    assert autoencoder.output_shape == (None, 28, 28, 1)
+
+    # A toy ResNet model.
+    inputs = keras.Input(shape=(32, 32, 3), name="img")
+    x = layers.Conv2D(32, 3, activation="relu")(inputs)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    block_1_output = layers.MaxPooling2D(3)(x)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_1_output)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+    block_2_output = layers.add([x, block_1_output])
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_2_output)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+    block_3_output = layers.add([x, block_2_output])
+    x = layers.Conv2D(64, 3, activation="relu")(block_3_output)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(256, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(10)(x)
+    model = keras.Model(inputs, outputs, name="toy_resnet")
+    assert model.count_params() == 223_242  # the guide's summary
+    x_train = np.random.rand(32, 32, 32, 3).astype("float32")
+    y_train = np.eye(10, dtype="float32")[np.random.randint(0, 10, 32)]
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(1e-3),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        metrics=["acc"],
+    )
+    history = model.fit(x_train, y_train, batch_size=16, epochs=1, validation_split=0.25, verbose=0)
+    assert set(history.history) == {"loss", "acc", "val_loss", "val_acc"}
+
+    # Shared layers and reuse of a graph's intermediate outputs.
+    shared_embedding = layers.Dense(8)
+    text_input_a = keras.Input(shape=(4,))
+    text_input_b = keras.Input(shape=(4,))
+    encoded_input_a = shared_embedding(text_input_a)
+    encoded_input_b = shared_embedding(text_input_b)
+    assert encoded_input_a.shape == encoded_input_b.shape == (None, 8)
+    features_list = [layer.output for layer in encoder.layers]
+    feat_extraction_model = keras.Model(inputs=encoder.input, outputs=features_list)
+    features = feat_extraction_model(np.random.rand(1, 28, 28, 1).astype("float32"))
+    assert len(features) == len(encoder.layers)
+
+    # get_config / from_config round trip.
+    config = model.get_config()
+    new_model = keras.Model.from_config(config)
+    assert new_model.count_params() == model.count_params()
+    json_config = model.to_json()
+    assert keras.models.model_from_json(json_config).name == "toy_resnet"

@@ -215,11 +215,17 @@ class Functional(Model):
         self._graph_layers = layers
         self._input_ranks = [len(t.shape) for t in flat_inputs]
         self._accepted_shapes = None
+        self._accepted_shape = None
+        self._single_input = len(flat_inputs) == 1
+        self._single_output = isinstance(self._outputs_struct, KerasTensor)
 
     # --- calling --------------------------------------------------------------------
 
     def call(self, inputs, training=None, mask=None):
-        flat = self._standardize_inputs(inputs)
+        if self._single_input and type(inputs) is torch.Tensor and inputs.shape == self._accepted_shape:
+            flat = [inputs]  # the common case: one tensor of an already-checked shape
+        else:
+            flat = self._standardize_inputs(inputs)
         if mask is not None:
             flat = _attach_masks(flat, mask)
         values = [None] * self._num_slots
@@ -235,6 +241,8 @@ class Functional(Model):
             else:
                 for slot, value in zip(step.out_slots, tree.flatten(out)):
                     values[slot] = value
+        if self._single_output:
+            return values[self._output_slots[0]]
         return tree.pack_sequence_as(self._outputs_struct, [values[s] for s in self._output_slots])
 
     def _standardize_inputs(self, inputs) -> list:
@@ -260,6 +268,7 @@ class Functional(Model):
             if all(a is b for a, b in zip(adjusted, flat)):
                 # Shapes that needed no adjustment need no second look.
                 self._accepted_shapes = shapes
+                self._accepted_shape = shapes[0] if len(shapes) == 1 else None
             flat = adjusted
         return flat
 

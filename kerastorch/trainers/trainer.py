@@ -178,6 +178,7 @@ def fit(
     batch_begin = callbacks.wants_batch_logs("on_train_batch_begin")
     batch_end = callbacks.wants_batch_logs("on_train_batch_end")
     optimizer = self.optimizer
+    steps_per_execution = self.steps_per_execution
     training_logs = None
     logs = None
     self.train()
@@ -185,16 +186,31 @@ def fit(
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            for step, batch in iterator.enumerate_epoch():
-                if batch_begin:
-                    callbacks.on_train_batch_begin(step)
-                if not optimizer.built:
-                    _build_lazily(self, batch)
-                logs = train_function(batch)
-                if batch_end:
-                    callbacks.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+            if steps_per_execution == 1:
+                for step, batch in iterator.enumerate_epoch():
+                    if batch_begin:
+                        callbacks.on_train_batch_begin(step)
+                    if not optimizer.built:
+                        _build_lazily(self, batch)
+                    logs = train_function(batch)
+                    if batch_end:
+                        callbacks.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+            else:
+                # Fused steps: the batches of an execution are fetched first, then
+                # run back to back with no host sync; callbacks see the last step.
+                for begin, end, batches in _executions(iterator, steps_per_execution):
+                    if batch_begin:
+                        callbacks.on_train_batch_begin(begin)
+                    if not optimizer.built:
+                        _build_lazily(self, batches[0])
+                    for batch in batches:
+                        logs = train_function(batch)
+                    if batch_end:
+                        callbacks.on_train_batch_end(end, logs)
+                    if self.stop_training:
+                        break
             epoch_logs = _logs_or_metrics(self, logs)
             if val_iterator is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = _evaluate_loop(self, val_iterator, callbacks)
@@ -225,16 +241,32 @@ def _build_lazily(model, batch) -> None:
         )
 
 
+def _executions(iterator: EpochIterator, size: int):
+    """`(first step, last step, batches)` for each run of `size` steps of an epoch."""
+    batches = []
+    begin = 0
+    for step, batch in iterator.enumerate_epoch():
+        if not batches:
+            begin = step
+        batches.append(batch)
+        if len(batches) == size:
+            yield begin, step, batches
+            batches = []
+    if batches:
+        yield begin, begin + len(batches) - 1, batches
+
+
 def _evaluate_loop(model, iterator: EpochIterator, callbacks: CallbackList) -> dict:
     test_function = model.make_test_function()
     model.eval()
     model.reset_metrics()
     callbacks.on_test_begin()
     logs = None
-    for step, batch in iterator.enumerate_epoch():
-        callbacks.on_test_batch_begin(step)
-        logs = test_function(batch)
-        callbacks.on_test_batch_end(step, logs)
+    for begin, end, batches in _executions(iterator, model.steps_per_execution):
+        callbacks.on_test_batch_begin(begin)
+        for batch in batches:
+            logs = test_function(batch)
+        callbacks.on_test_batch_end(end, logs)
     logs = _logs_or_metrics(model, logs)
     callbacks.on_test_end(logs)
     return logs
@@ -296,14 +328,24 @@ def predict(self, x, batch_size: int | None = None, verbose="auto", steps: int |
     self.eval()
     callbacks.on_predict_begin()
     outputs = []
-    for step, batch in iterator.enumerate_epoch():
-        callbacks.on_predict_batch_begin(step)
-        batch_outputs = predict_function(batch)
-        outputs.append(batch_outputs)
-        if callbacks.wants_batch_logs("on_predict_batch_end"):
-            callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
+    wants_outputs = callbacks.wants_batch_logs("on_predict_batch_end")
+    for begin, end, batches in _executions(iterator, getattr(self, "steps_per_execution", 1)):
+        callbacks.on_predict_batch_begin(begin)
+        for batch in batches:
+            outputs.append(predict_function(batch))
+        if wants_outputs:
+            # The outputs of the execution's steps, concatenated, as Keras passes them.
+            chunk = outputs[-len(batches):]
+            batch_outputs = chunk[0] if len(chunk) == 1 else _concatenate_tensors(chunk)
+            callbacks.on_predict_batch_end(end, {"outputs": batch_outputs})
     callbacks.on_predict_end()
     return _concatenate_outputs(outputs)
+
+
+def _concatenate_tensors(outputs: list):
+    flat = [tree.flatten(o) for o in outputs]
+    merged = [torch.cat([batch[i] for batch in flat]) for i in range(len(flat[0]))]
+    return tree.pack_sequence_as(outputs[0], merged)
 
 
 def _concatenate_outputs(outputs: list):

@@ -731,7 +731,16 @@ def _wrap_build(build):
             isinstance(d, (int, type(None))) for d in args[0]
         ):
             args = (tuple(args[0]), *args[1:])
-        result = build(self, *args, **kwargs)
+        # A sublayer built directly from its parent's `build` still gets the
+        # parent's name in its variable paths ("mha/query/kernel").
+        pushed = not _CTX.scope or _CTX.scope[-1] != self.name
+        if pushed:
+            _CTX.scope.append(self.name)
+        try:
+            result = build(self, *args, **kwargs)
+        finally:
+            if pushed:
+                _CTX.scope.pop()
         self.built = True
         self._build_shapes = args[0] if args else kwargs
         return result

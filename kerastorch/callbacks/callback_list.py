@@ -33,6 +33,17 @@ def to_python_logs(logs) -> dict:
     return out
 
 
+def _overrides(cb: Callback, hook: str) -> bool:
+    """Whether `cb`'s class overrides batch `hook` (or its `on_batch_*` alias)."""
+    if getattr(type(cb), hook) is not getattr(Callback, hook):
+        return True
+    if hook == "on_train_batch_begin":
+        return type(cb).on_batch_begin is not Callback.on_batch_begin
+    if hook == "on_train_batch_end":
+        return type(cb).on_batch_end is not Callback.on_batch_end
+    return False
+
+
 class CallbackList(Callback):
     """A container calling every hook on each of its callbacks, in order.
 
@@ -76,14 +87,17 @@ class CallbackList(Callback):
     def _refresh_listeners(self) -> None:
         # For each batch hook: callbacks that override it. Those that want Python
         # floats get converted logs; ProgbarLogger reads lazily itself.
+        # A callback whose need for a hook depends on its settings (TensorBoard
+        # with update_freq="epoch") may define `_wants_batch_hooks(hook) -> bool`;
+        # it is asked once here, so declining costs nothing per batch. One with
+        # `_raw_batch_logs = True` gets batch logs unconverted (see `_batch`).
         self._listeners = {}
         for hook in _BATCH_HOOKS:
             listeners = [
                 cb
                 for cb in self.callbacks
-                if getattr(type(cb), hook) is not getattr(Callback, hook)
-                or (hook == "on_train_batch_begin" and type(cb).on_batch_begin is not Callback.on_batch_begin)
-                or (hook == "on_train_batch_end" and type(cb).on_batch_end is not Callback.on_batch_end)
+                if _overrides(cb, hook)
+                and (not hasattr(cb, "_wants_batch_hooks") or cb._wants_batch_hooks(hook))
             ]
             self._listeners[hook] = listeners
 
@@ -110,7 +124,9 @@ class CallbackList(Callback):
             return
         python_logs = None
         for cb in listeners:
-            if isinstance(cb, ProgbarLogger):
+            # Callbacks that read logs only on some batches take them unconverted
+            # (tensors, or a lazy mapping) and convert when they do.
+            if isinstance(cb, ProgbarLogger) or getattr(cb, "_raw_batch_logs", False):
                 getattr(cb, hook)(batch, logs)
             else:
                 if python_logs is None:

@@ -594,6 +594,29 @@ class Optimizer:
                 if i is not None:
                     v.copy_(self._ema_averages[i])
 
+    def swap_ema_weights(self) -> None:
+        """With `use_ema`, exchange every variable's value with its moving average.
+
+        In place, one variable at a time (the extra memory is one copy of the
+        largest variable); calling it twice restores both. Used by
+        `keras.callbacks.SwapEMAWeights` to evaluate with the averaged weights.
+        """
+        if not self.use_ema:
+            raise ValueError(
+                f"Optimizer '{self.name}' keeps no moving averages to swap: "
+                "create it with `use_ema=True`. Received: use_ema=False"
+            )
+        if not self.built:
+            raise ValueError(
+                f"Optimizer '{self.name}' is not built yet, so it has no moving "
+                "averages to swap. Train first (or call `optimizer.build(variables)`)."
+            )
+        with torch.no_grad():
+            for v, average in zip(self._variables, self._ema_averages):
+                held = v.detach().clone()
+                v.copy_(average)
+                average.copy_(held)
+
     # --- config -------------------------------------------------------------------------
 
     def get_config(self) -> dict:

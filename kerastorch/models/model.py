@@ -158,6 +158,12 @@ class Model(ModelSteps, Layer):
 
         saving_api.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
+    def compile_from_config(self, config: dict) -> None:
+        """`compile(...)` from `get_compile_config()`'s output (what `load_model` restores)."""
+        from kerastorch.saving import saving_lib
+
+        saving_lib.compile_from_config(self, config)
+
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Save the weights to a `.weights.safetensors` file."""
         from kerastorch.saving import saving_api

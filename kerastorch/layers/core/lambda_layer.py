@@ -143,9 +143,15 @@ class Lambda(Layer):
             custom_objects: `{name: function}` for the named functions the
                 config refers to. Defaults to `None`.
             safe_mode: refuse to load Python bytecode (lambdas). `None` means
-                `True`. Defaults to `None`.
+                the enclosing `SafeModeScope` (set by `load_model(safe_mode=...)`)
+                or `enable_unsafe_deserialization()`, and `True` without either.
+                Defaults to `None`.
         """
         config = dict(config)
+        if safe_mode is None:
+            from kerastorch.saving.serialization_lib import in_safe_mode
+
+            safe_mode = in_safe_mode()
         safe_mode = safe_mode is not False
         for key in ("function", "output_shape", "mask"):
             if key in config:

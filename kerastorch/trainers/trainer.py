@@ -222,6 +222,9 @@ def fit(
                 break
     finally:
         self.eval()
+    if optimizer is not None and optimizer.built and getattr(optimizer, "use_ema", False):
+        # As Keras: with `use_ema=True` the model ends `fit` with the averaged weights.
+        optimizer.finalize_variable_values(self.trainable_weights)
     callbacks.on_train_end(logs=training_logs)
     return self.history
 

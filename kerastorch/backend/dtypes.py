@@ -26,6 +26,7 @@ _STR_TO_TORCH = {
 }
 _TORCH_TO_STR = {v: k for k, v in _STR_TO_TORCH.items()}
 _ALIASES = {"float": "float32", "double": "float64", "half": "float16", "int": "int64"}
+_STRING_NAMES = ("string", "str")
 
 
 def standardize_dtype(dtype) -> str:
@@ -35,6 +36,8 @@ def standardize_dtype(dtype) -> str:
     """
     if dtype is None:
         return config.floatx()
+    if dtype is str or (isinstance(dtype, str) and dtype in _STRING_NAMES):
+        return "string"  # string inputs (preprocessing layers); no torch dtype
     if isinstance(dtype, torch.dtype):
         if dtype in _TORCH_TO_STR:
             return _TORCH_TO_STR[dtype]
@@ -69,7 +72,14 @@ def to_torch_dtype(dtype) -> torch.dtype:
     """Return the torch dtype for any dtype spelling accepted by `standardize_dtype`."""
     if isinstance(dtype, torch.dtype):
         return dtype
-    return _STR_TO_TORCH[standardize_dtype(dtype)]
+    name = standardize_dtype(dtype)
+    if name == "string":
+        raise ValueError(
+            "The 'string' dtype has no torch equivalent: string data stays in "
+            "numpy arrays until a preprocessing layer (StringLookup, "
+            "TextVectorization, Hashing, ...) turns it into numbers."
+        )
+    return _STR_TO_TORCH[name]
 
 
 def is_float_dtype(dtype) -> bool:

@@ -94,13 +94,14 @@ class ArrayDataAdapter:
         num_batches = math.ceil(n / b)
         flat = all(isinstance(part, torch.Tensor) for part in data)
         if self._shuffle is True or self._shuffle == "True":
-            perm = torch.randperm(n, device=leaves[0].device)
+            device = next((t.device for t in leaves if isinstance(t, torch.Tensor)), None)
+            perm = torch.randperm(n, device=device)
             for i in range(num_batches):
                 idx = perm[i * b : (i + 1) * b]
                 if flat:  # the common (x, y) case skips the structure walk
                     yield tuple(t.index_select(0, idx) for t in data)
                 else:
-                    yield tree.pack_sequence_as(data, [t.index_select(0, idx) for t in leaves])
+                    yield tree.pack_sequence_as(data, [_take(t, idx) for t in leaves])
         else:
             order = range(num_batches)
             if self._shuffle == "batch":
@@ -110,3 +111,10 @@ class ArrayDataAdapter:
 
     def on_epoch_end(self) -> None:
         pass
+
+
+def _take(t, idx: torch.Tensor):
+    """Rows `idx` of a tensor, or of a numpy (string) array."""
+    if isinstance(t, torch.Tensor):
+        return t.index_select(0, idx)
+    return t[idx.cpu().numpy()]

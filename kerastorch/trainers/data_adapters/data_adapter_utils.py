@@ -19,14 +19,31 @@ def is_array_like(x) -> bool:
     return isinstance(x, (np.ndarray, torch.Tensor)) or is_pandas(x)
 
 
-def to_tensor(x) -> torch.Tensor:
-    """An array-like leaf → a CPU (or already-placed) tensor; float64 → float32."""
+def is_string_array(x) -> bool:
+    """A numpy array of str/bytes (or of objects that are all str/bytes)."""
+    if not isinstance(x, np.ndarray):
+        return False
+    if x.dtype.kind in "US":
+        return True
+    return x.dtype == object and x.size > 0 and all(
+        isinstance(v, (str, bytes)) for v in x.flat
+    )
+
+
+def to_tensor(x) -> torch.Tensor | np.ndarray:
+    """An array-like leaf → a CPU (or already-placed) tensor; float64 → float32.
+
+    String arrays stay numpy arrays (batched by index like tensors) for the
+    preprocessing layers that turn them into numbers inside the model.
+    """
     if isinstance(x, torch.Tensor):
         t = x
     else:
         if is_pandas(x):
             x = x.to_numpy()
         arr = np.asarray(x)
+        if is_string_array(arr):
+            return arr
         if arr.dtype == object:
             raise TypeError(
                 "Input data of dtype 'object' cannot be converted to a tensor. "
@@ -52,6 +69,8 @@ def to_tensor_structure(data):
     if isinstance(data, (list, tuple)):
         if data and all(isinstance(v, (int, float, np.number, bool)) for v in data):
             return to_tensor(np.asarray(data))
+        if data and all(isinstance(v, str) for v in data):
+            return np.asarray(data)  # one feature of strings, not several inputs
         return type(data)(to_tensor_structure(v) for v in data) if not hasattr(
             data, "_fields"
         ) else type(data)(*(to_tensor_structure(v) for v in data))
@@ -75,7 +94,7 @@ def check_data_cardinality(data) -> int:
         if part is None:
             continue
         leaves = [t for t in tree.flatten(part) if t is not None]
-        sizes[label] = [int(t.shape[0]) if t.dim() else 1 for t in leaves]
+        sizes[label] = [int(t.shape[0]) if t.ndim else 1 for t in leaves]
     all_sizes = {s for group in sizes.values() for s in group}
     if len(all_sizes) > 1:
         msg = "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples."

@@ -19,6 +19,13 @@ _ATTRIBUTES = {
     "get_registered_name": "kerastorch.saving.object_registration",
     "get_registered_object": "kerastorch.saving.object_registration",
     "register_keras_serializable": "kerastorch.saving.object_registration",
+    "image_dataset_from_directory": "kerastorch.utils.image_dataset_utils",
+    "text_dataset_from_directory": "kerastorch.utils.text_dataset_utils",
+    "timeseries_dataset_from_array": "kerastorch.utils.timeseries_dataset_utils",
+    "split_dataset": "kerastorch.utils.dataset_utils",
+    "to_categorical": "kerastorch.utils.numerical_utils",
+    "normalize": "kerastorch.utils.numerical_utils",
+    "pad_sequences": "kerastorch.utils.sequence_utils",
 }
 _ALIASES = {"Sequence": "PyDataset"}
 

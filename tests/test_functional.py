@@ -446,7 +446,7 @@ def test_from_config_with_dangling_reference():
 
 def test_plot_model_writes_dot_with_layers_and_edges(tmp_path):
     pytest.importorskip("pydot")
-    from kerastorch.utils.model_visualization import plot_model
+    plot_model = keras.utils.plot_model
 
     inputs = keras.Input(shape=(3,), name="in")
     x = layers.Dense(2, name="hidden")(inputs)
@@ -462,3 +462,32 @@ def test_plot_model_writes_dot_with_layers_and_edges(tmp_path):
             plot_model(model, to_file=str(tmp_path / "model.png"))
     with pytest.raises(ValueError, match="does not exist"):
         plot_model(model, to_file=str(tmp_path / "missing" / "m.dot"))
+
+
+def test_multi_io_shared_nested_functional_save_and_load(tmp_path):
+    inner_in = keras.Input(shape=(4,))
+    inner = keras.Model(inner_in, layers.Dense(4, name="inner_d")(inner_in), name="inner")
+    shared = layers.Dense(4, name="shared")
+    a, b = keras.Input(shape=(4,), name="a"), keras.Input(shape=(4,), name="b")
+    x = layers.Concatenate()([shared(a), inner(shared(b))])
+    model = keras.Model(
+        {"a": a, "b": b},
+        [layers.Dense(2, name="o1")(x), layers.Dense(1, name="o2")(x[:, :3] - 1.0)],
+    )
+    model.compile(optimizer="adam", loss={"o1": "mse", "o2": "mae"}, loss_weights={"o1": 1.0, "o2": 0.5})
+    data = {"a": np.random.rand(8, 4).astype("float32"), "b": np.random.rand(8, 4).astype("float32")}
+    targets = {"o1": np.zeros((8, 2), "float32"), "o2": np.ones((8, 1), "float32")}
+    model.fit(data, targets, epochs=1, verbose=0)
+    path = tmp_path / "multi.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    for got, want in zip(loaded.predict(data, verbose=0), model.predict(data, verbose=0)):
+        np.testing.assert_array_equal(got, want)
+    assert sum(layer.name == "shared" for layer in loaded.layers) == 1
+    assert len(loaded.get_layer("shared")._inbound_nodes) >= 2
+    # Training continues identically from the restored optimizer state.
+    h1 = model.fit(data, targets, epochs=1, shuffle=False, verbose=0)
+    h2 = loaded.fit(data, targets, epochs=1, shuffle=False, verbose=0)
+    assert h1.history.keys() == h2.history.keys()
+    for key in h1.history:
+        assert h1.history[key] == pytest.approx(h2.history[key], rel=1e-6)

@@ -320,7 +320,7 @@ def test_guide_functional_api():
     model = keras.Model(inputs, outputs, name="toy_resnet")
     assert model.count_params() == 223_242  # the guide's summary
     x_train = np.random.rand(32, 32, 32, 3).astype("float32")
-    y_train = np.eye(10, dtype="float32")[np.random.randint(0, 10, 32)]
+    y_train = keras.utils.to_categorical(np.random.randint(0, 10, 32), 10)
     model.compile(
         optimizer=keras.optimizers.RMSprop(1e-3),
         loss=keras.losses.CategoricalCrossentropy(from_logits=True),

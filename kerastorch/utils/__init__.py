@@ -26,6 +26,10 @@ _ATTRIBUTES = {
     "to_categorical": "kerastorch.utils.numerical_utils",
     "normalize": "kerastorch.utils.numerical_utils",
     "pad_sequences": "kerastorch.utils.sequence_utils",
+    "plot_model": "kerastorch.utils.model_visualization",
+    "model_to_dot": "kerastorch.utils.model_visualization",
+    "serialize_keras_object": "kerastorch.saving.serialization_lib",
+    "deserialize_keras_object": "kerastorch.saving.serialization_lib",
 }
 _ALIASES = {"Sequence": "PyDataset"}
 

@@ -8,7 +8,6 @@ from torch import nn
 from kerastorch.backend.keras_tensor import KerasTensor
 from kerastorch.layers.core.input_layer import InputLayer
 from kerastorch.layers.core.torch_module_wrapper import TorchModuleWrapper
-from kerastorch.layers.layer import _CTX
 from kerastorch.layers.layer import Layer
 from kerastorch.models.model import Model
 
@@ -147,15 +146,14 @@ class Sequential(Model):
         # computes nothing, and records the graph (`model.outputs`, `layer.output`).
         x = self._input_layer.output_tensor
         self.built = True
-        _CTX.scope.append(self.name)  # variable paths: "sequential/dense/kernel"
+        # (The build wrapper puts this model's name in the variable paths:
+        # "sequential/dense/kernel".)
         try:
             for layer in self._stack:
                 x = layer(x)
         except Exception:
             self.built = False
             raise
-        finally:
-            _CTX.scope.pop()
         self._build_shapes = input_shape
         self._output_spec = x
 

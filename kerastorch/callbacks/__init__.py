@@ -1,5 +1,6 @@
 """`kerastorch.callbacks`."""
 
+from kerastorch.callbacks.backup_and_restore import BackupAndRestore
 from kerastorch.callbacks.callback import Callback
 from kerastorch.callbacks.callback_list import CallbackList
 from kerastorch.callbacks.csv_logger import CSVLogger

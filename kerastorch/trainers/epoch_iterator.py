@@ -49,12 +49,23 @@ class EpochIterator:
             batch,
         )
 
-    def enumerate_epoch(self):
+    def enumerate_epoch(self, skip: int = 0):
+        """Yield `(step, batch)`; the first `skip` batches are drawn but not yielded.
+
+        Skipping replays the epoch's shuffling, so a run resumed mid-epoch
+        (BackupAndRestore) sees the batches it had not reached yet.
+        """
         self.exhausted = False
         if self.steps_per_epoch is None or self._iterator is None:
             self._iterator = iter(self.adapter.get_epoch_iterator())
         limit = self.steps_per_epoch
         step = -1
+        while skip and step + 1 < skip and (limit is None or step + 1 < limit):
+            try:
+                next(self._iterator)
+            except StopIteration:
+                break
+            step += 1
         while limit is None or step + 1 < limit:
             try:
                 batch = next(self._iterator)

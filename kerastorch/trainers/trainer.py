@@ -173,7 +173,10 @@ def fit(
     if self.built and self.optimizer is not None:
         _build_optimizer(self)
 
+    _give_callbacks_their_list(callbacks)
     callbacks.on_train_begin()
+    # A callback restoring a backup (BackupAndRestore) says where training resumes.
+    initial_epoch, initial_step = _resume_point(callbacks, initial_epoch)
     # Decided once per fit, not per step.
     batch_begin = callbacks.wants_batch_logs("on_train_batch_begin")
     batch_end = callbacks.wants_batch_logs("on_train_batch_end")
@@ -186,12 +189,13 @@ def fit(
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
+            skip = initial_step if epoch == initial_epoch else 0
             if steps_per_execution == 1:
-                for step, batch in iterator.enumerate_epoch():
-                    if batch_begin:
-                        callbacks.on_train_batch_begin(step)
+                for step, batch in iterator.enumerate_epoch(skip=skip):
                     if not optimizer.built:
                         _build_lazily(self, batch)
+                    if batch_begin:
+                        callbacks.on_train_batch_begin(step)
                     logs = train_function(batch)
                     if batch_end:
                         callbacks.on_train_batch_end(step, logs)
@@ -200,11 +204,11 @@ def fit(
             else:
                 # Fused steps: the batches of an execution are fetched first, then
                 # run back to back with no host sync; callbacks see the last step.
-                for begin, end, batches in _executions(iterator, steps_per_execution):
-                    if batch_begin:
-                        callbacks.on_train_batch_begin(begin)
+                for begin, end, batches in _executions(iterator, steps_per_execution, skip):
                     if not optimizer.built:
                         _build_lazily(self, batches[0])
+                    if batch_begin:
+                        callbacks.on_train_batch_begin(begin)
                     for batch in batches:
                         logs = train_function(batch)
                     if batch_end:
@@ -226,7 +230,24 @@ def fit(
         # As Keras: with `use_ema=True` the model ends `fit` with the averaged weights.
         optimizer.finalize_variable_values(self.trainable_weights)
     callbacks.on_train_end(logs=training_logs)
+    self.history = callbacks._history  # also when no epoch ran (a finished backup)
     return self.history
+
+
+def _give_callbacks_their_list(callbacks: CallbackList) -> None:
+    """Callbacks that save the others' state (BackupAndRestore) get the full list."""
+    for cb in callbacks.callbacks:
+        if hasattr(cb, "_set_callbacks"):
+            cb._set_callbacks(callbacks.callbacks)
+
+
+def _resume_point(callbacks: CallbackList, initial_epoch: int) -> tuple[int, int]:
+    """`(epoch, step)` to start at: a callback's `_resume_point`, else `(initial_epoch, 0)`."""
+    for cb in callbacks.callbacks:
+        point = getattr(cb, "_resume_point", None)
+        if point is not None:
+            return point
+    return initial_epoch, 0
 
 
 def _build_lazily(model, batch) -> None:
@@ -244,11 +265,11 @@ def _build_lazily(model, batch) -> None:
         )
 
 
-def _executions(iterator: EpochIterator, size: int):
+def _executions(iterator: EpochIterator, size: int, skip: int = 0):
     """`(first step, last step, batches)` for each run of `size` steps of an epoch."""
     batches = []
     begin = 0
-    for step, batch in iterator.enumerate_epoch():
+    for step, batch in iterator.enumerate_epoch(skip=skip):
         if not batches:
             begin = step
         batches.append(batch)

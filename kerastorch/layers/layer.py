@@ -340,20 +340,13 @@ class Layer(nn.Module):
 
     def _symbolic_call(self, args, kwargs):
         """Call on KerasTensors: build from their shapes, infer the output spec."""
-        from kerastorch.backend.symbolic import compute_output_spec
-
         first = args[0] if args else kwargs.get(self._first_arg)
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, first, self.name)
         if not self.built:
             self._maybe_build(args, kwargs)
-        if type(self).compute_output_spec is not Layer.compute_output_spec or (
-            type(self).compute_output_shape is not Layer.compute_output_shape
-        ):
-            # The layer knows its output spec: nothing is run, even on meta.
-            outputs = self.compute_output_spec(*args, **kwargs)
-        else:
-            outputs = compute_output_spec(self.__call__, args, kwargs, module=self)
+        # The layer's own spec/shape method if it has one, else a run on meta tensors.
+        outputs = self.compute_output_spec(*args, **kwargs)
         from kerastorch.layers.node import Node
 
         Node(self, args, kwargs, outputs)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
+from kerastorch.backend.dtypes import standardize_dtype
 from kerastorch.backend.keras_tensor import KerasTensor
 from kerastorch.layers.core.input_layer import InputLayer
 from kerastorch.layers.layer import Layer
@@ -215,14 +217,13 @@ class Functional(Model):
         self._graph_layers = layers
         self._input_ranks = [len(t.shape) for t in flat_inputs]
         self._accepted_shapes = None
-        self._accepted_shape = None
         self._single_input = len(flat_inputs) == 1
         self._single_output = isinstance(self._outputs_struct, KerasTensor)
 
     # --- calling --------------------------------------------------------------------
 
     def call(self, inputs, training=None, mask=None):
-        if self._single_input and type(inputs) is torch.Tensor and inputs.shape == self._accepted_shape:
+        if self._single_input and type(inputs) is torch.Tensor and (inputs.shape,) == self._accepted_shapes:
             flat = [inputs]  # the common case: one tensor of an already-checked shape
         else:
             flat = self._standardize_inputs(inputs)
@@ -268,7 +269,6 @@ class Functional(Model):
             if all(a is b for a, b in zip(adjusted, flat)):
                 # Shapes that needed no adjustment need no second look.
                 self._accepted_shapes = shapes
-                self._accepted_shape = shapes[0] if len(shapes) == 1 else None
             flat = adjusted
         return flat
 
@@ -499,20 +499,14 @@ def _serialize_value(v, layer, recurse):
         }
     if v is Ellipsis:
         return {"class_name": "__ellipsis__", "config": {}}
-    if isinstance(v, torch.Tensor):
+    if isinstance(v, (torch.Tensor, np.ndarray)):
+        value = v.detach().cpu().tolist() if isinstance(v, torch.Tensor) else v.tolist()
         return {
             "class_name": "__tensor__",
-            "config": {"value": v.detach().cpu().tolist(), "dtype": str(v.dtype).replace("torch.", "")},
+            "config": {"value": value, "dtype": standardize_dtype(v.dtype)},
         }
-    try:
-        import numpy as np
-
-        if isinstance(v, np.ndarray):
-            return {"class_name": "__tensor__", "config": {"value": v.tolist(), "dtype": str(v.dtype)}}
-        if isinstance(v, np.generic):
-            return v.item()
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
+    if isinstance(v, np.generic):
+        return v.item()
     raise TypeError(
         f"Cannot serialize an argument of the call to layer '{layer.name}': "
         f"{v!r} (of type {type(v).__name__}) is not a tensor, number, string, "

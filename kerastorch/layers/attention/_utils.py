@@ -77,6 +77,39 @@ def merge_masks(
     return merged
 
 
+def prepare_inputs(
+    query,
+    value,
+    key,
+    query_mask,
+    value_mask,
+    key_mask,
+    attention_mask,
+    return_attention_scores: bool,
+    flash_attention,
+):
+    """`(value, key, mask)` for a multi-head attention call, as Keras prepares them.
+
+    `key` defaults to `value`; masks default to the Keras masks previous layers
+    put on the inputs and are merged into one `(B | 1, T | 1, S)` bool mask.
+    """
+    if return_attention_scores and flash_attention:
+        raise ValueError(
+            "Returning attention scores is not supported when flash attention "
+            "is enabled. Please disable flash attention to access attention scores."
+        )
+    value = torch.as_tensor(value, device=query.device)
+    if key is None:
+        key = value
+    else:
+        key = torch.as_tensor(key, device=query.device)
+        key_mask = keras_mask(key) if key_mask is None else key_mask
+    query_mask = keras_mask(query) if query_mask is None else query_mask
+    value_mask = keras_mask(value) if value_mask is None else value_mask
+    mask = merge_masks(query_mask, value_mask, key_mask, attention_mask, device=query.device)
+    return value, key, mask
+
+
 def _and(a, b):
     return b if a is None else a & b
 

@@ -222,21 +222,16 @@ class MultiHeadAttention(Layer):
         training=None,
         use_causal_mask: bool = False,
     ):
-        if return_attention_scores and self._flash_attention:
-            raise ValueError(
-                "Returning attention scores is not supported when flash attention "
-                "is enabled. Please disable flash attention to access attention scores."
-            )
-        value = torch.as_tensor(value, device=query.device)
-        if key is None:
-            key = value
-        else:
-            key = torch.as_tensor(key, device=query.device)
-            key_mask = _utils.keras_mask(key) if key_mask is None else key_mask
-        query_mask = _utils.keras_mask(query) if query_mask is None else query_mask
-        value_mask = _utils.keras_mask(value) if value_mask is None else value_mask
-        mask = _utils.merge_masks(
-            query_mask, value_mask, key_mask, attention_mask, device=query.device
+        value, key, mask = _utils.prepare_inputs(
+            query,
+            value,
+            key,
+            query_mask,
+            value_mask,
+            key_mask,
+            attention_mask,
+            return_attention_scores,
+            self._flash_attention,
         )
         q = self._query_dense(query)  # (B, *T, N, key_dim)
         k = self._key_dense(key)  # (B, *S, N, key_dim)

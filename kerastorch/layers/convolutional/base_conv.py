@@ -72,18 +72,9 @@ class BaseConv(Layer):
                 "The number of filters must be evenly divisible by the number "
                 f"of groups. Received: groups={groups}, filters={filters}"
             )
-        kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
-        strides = conv_utils.standardize_tuple(strides, rank, "strides")
-        dilation_rate = conv_utils.standardize_tuple(
-            dilation_rate, rank, "dilation_rate"
+        kernel_size, strides, dilation_rate, padding = conv_utils.standardize_conv_geometry(
+            rank, kernel_size, strides, dilation_rate, padding, allow_causal=rank == 1
         )
-        padding = conv_utils.standardize_padding(padding, allow_causal=rank == 1)
-        if max(strides) > 1 and max(dilation_rate) > 1:
-            raise ValueError(
-                "`strides > 1` not supported in conjunction with "
-                f"`dilation_rate > 1`. Received: strides={strides} and "
-                f"dilation_rate={dilation_rate}"
-            )
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
         self.filters = filters
@@ -107,17 +98,8 @@ class BaseConv(Layer):
     def _channel_axis(self) -> int:
         return -1 if self.data_format == "channels_last" else 1
 
-    def _input_channels(self, input_shape) -> int:
-        channels = input_shape[self._channel_axis]
-        if channels is None:
-            raise ValueError(
-                f"Layer '{self.name}' needs a known channel dimension (axis "
-                f"{self._channel_axis}). Received: input_shape={input_shape}"
-            )
-        return channels
-
     def build(self, input_shape):
-        in_channels = self._input_channels(input_shape)
+        in_channels = conv_utils.input_channels(self, input_shape)
         if in_channels % self.groups != 0:
             raise ValueError(
                 f"Layer '{self.name}': the number of input channels must be evenly "

@@ -68,12 +68,9 @@ class BaseConvTranspose(Layer):
         **kwargs,
     ):
         filters = conv_utils.check_positive_int(filters, "filters")
-        kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
-        strides = conv_utils.standardize_tuple(strides, rank, "strides")
-        dilation_rate = conv_utils.standardize_tuple(
-            dilation_rate, rank, "dilation_rate"
+        kernel_size, strides, dilation_rate, padding = conv_utils.standardize_conv_geometry(
+            rank, kernel_size, strides, dilation_rate, padding, strides_with_dilation=True
         )
-        padding = conv_utils.standardize_padding(padding)
         if output_padding is not None:
             output_padding = conv_utils.standardize_tuple(
                 output_padding, rank, "output_padding", allow_zero=True
@@ -107,12 +104,7 @@ class BaseConvTranspose(Layer):
         return -1 if self.data_format == "channels_last" else 1
 
     def build(self, input_shape):
-        in_channels = input_shape[self._channel_axis]
-        if in_channels is None:
-            raise ValueError(
-                f"Layer '{self.name}' needs a known channel dimension (axis "
-                f"{self._channel_axis}). Received: input_shape={input_shape}"
-            )
+        in_channels = conv_utils.input_channels(self, input_shape)
         self.kernel = self.add_weight(
             name="kernel",
             shape=(*self.kernel_size, self.filters, in_channels),

@@ -70,18 +70,9 @@ class BaseSeparableConv(Layer):
             depth_multiplier, "depth_multiplier"
         )
         filters = conv_utils.check_positive_int(filters, "filters")
-        kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
-        strides = conv_utils.standardize_tuple(strides, rank, "strides")
-        dilation_rate = conv_utils.standardize_tuple(
-            dilation_rate, rank, "dilation_rate"
+        kernel_size, strides, dilation_rate, padding = conv_utils.standardize_conv_geometry(
+            rank, kernel_size, strides, dilation_rate, padding
         )
-        padding = conv_utils.standardize_padding(padding)
-        if max(strides) > 1 and max(dilation_rate) > 1:
-            raise ValueError(
-                "`strides > 1` not supported in conjunction with "
-                f"`dilation_rate > 1`. Received: strides={strides} and "
-                f"dilation_rate={dilation_rate}"
-            )
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
         self.depth_multiplier = depth_multiplier
@@ -109,12 +100,7 @@ class BaseSeparableConv(Layer):
         return -1 if self.data_format == "channels_last" else 1
 
     def build(self, input_shape):
-        in_channels = input_shape[self._channel_axis]
-        if in_channels is None:
-            raise ValueError(
-                f"Layer '{self.name}' needs a known channel dimension (axis "
-                f"{self._channel_axis}). Received: input_shape={input_shape}"
-            )
+        in_channels = conv_utils.input_channels(self, input_shape)
         self.depthwise_kernel = self.add_weight(
             name="depthwise_kernel",
             shape=(*self.kernel_size, in_channels, self.depth_multiplier),

@@ -72,6 +72,45 @@ def standardize_padding(padding, allow_causal: bool = False) -> str:
     return value
 
 
+def standardize_conv_geometry(
+    rank: int,
+    kernel_size,
+    strides,
+    dilation_rate,
+    padding,
+    allow_causal: bool = False,
+    strides_with_dilation: bool = False,
+) -> tuple[tuple, tuple, tuple, str]:
+    """`(kernel_size, strides, dilation_rate, padding)` checked and standardized.
+
+    Unless `strides_with_dilation`, strides > 1 together with a dilation > 1
+    is refused, as Keras does for convolutions.
+    """
+    kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+    strides = standardize_tuple(strides, rank, "strides")
+    dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+    padding = standardize_padding(padding, allow_causal=allow_causal)
+    if not strides_with_dilation and max(strides) > 1 and max(dilation_rate) > 1:
+        raise ValueError(
+            "`strides > 1` not supported in conjunction with "
+            f"`dilation_rate > 1`. Received: strides={strides} and "
+            f"dilation_rate={dilation_rate}"
+        )
+    return kernel_size, strides, dilation_rate, padding
+
+
+def input_channels(layer, input_shape) -> int:
+    """The channel count of `input_shape` for `layer.data_format`; an error if unknown."""
+    axis = -1 if layer.data_format == "channels_last" else 1
+    channels = input_shape[axis]
+    if channels is None:
+        raise ValueError(
+            f"Layer '{layer.name}' needs a known channel dimension (axis "
+            f"{axis}). Received: input_shape={input_shape}"
+        )
+    return channels
+
+
 def to_channels_first(x: torch.Tensor, data_format: str) -> torch.Tensor:
     """(N, *spatial, C) → (N, C, *spatial) as a view: torch's channels_last memory."""
     if data_format == "channels_last":

@@ -101,17 +101,9 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         if rank not in (1, 2, 3):
             raise ValueError(f"`rank` must be 1, 2 or 3. Received: rank={rank!r}")
         filters = conv_utils.check_positive_int(filters, "filters")
-        kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
-        strides = conv_utils.standardize_tuple(strides, rank, "strides")
-        dilation_rate = conv_utils.standardize_tuple(
-            dilation_rate, rank, "dilation_rate"
+        kernel_size, strides, dilation_rate, padding = conv_utils.standardize_conv_geometry(
+            rank, kernel_size, strides, dilation_rate, padding
         )
-        padding = conv_utils.standardize_padding(padding)
-        if max(strides) > 1 and max(dilation_rate) > 1:
-            raise ValueError(
-                "Specifying `strides > 1` is not compatible with `dilation_rate > 1`. "
-                f"Received: strides={strides} and dilation_rate={dilation_rate}"
-            )
         check_bool(unit_forget_bias, "unit_forget_bias")
         dropout = check_rate(dropout, "dropout")
         recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")

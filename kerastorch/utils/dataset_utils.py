@@ -198,6 +198,68 @@ def index_directory(
     return file_paths, label_array, class_names
 
 
+def labeled_file_loaders(
+    directory: str,
+    labels,
+    label_mode,
+    class_names,
+    formats: tuple[str, ...],
+    kind: str,
+    validation_split,
+    subset,
+    shuffle: bool,
+    seed,
+    follow_links: bool,
+    verbose: bool,
+    make_loader_for,
+):
+    """The shared body of `image/text_dataset_from_directory`.
+
+    Indexes the files under `directory`, splits off `subset`, encodes the
+    labels, and calls `make_loader_for(files, labels, class_names, shuffle,
+    seed)` for each requested subset; `kind` ("images", "text files") names
+    the files in errors. Returns one loader, or two for `subset="both"`.
+    """
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    check_validation_split_arg(validation_split, subset, shuffle, seed)
+    if seed is None:
+        seed = int(np.random.randint(1e6))
+    paths, label_array, class_names = index_directory(
+        directory,
+        labels,
+        formats=formats,
+        class_names=class_names,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+    )
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(
+            'When passing `label_mode="binary"`, there must be exactly 2 '
+            f"class_names. Received: class_names={class_names}"
+        )
+
+    def build(subset_name, shuffle_batches):
+        files, subset_labels = get_training_or_validation_split(
+            paths, label_array, validation_split, subset_name, verbose
+        )
+        if not files:
+            what = f"{subset_name} {kind}" if subset_name else kind
+            raise ValueError(
+                f"No {what} found in directory {directory}. Allowed formats: {formats}"
+            )
+        encoded = None
+        if subset_labels is not None:
+            encoded = encode_labels(subset_labels, label_mode, len(class_names))
+        return make_loader_for(files, encoded, class_names, shuffle_batches, seed)
+
+    if subset == "both":
+        return [build("training", shuffle), build("validation", False)]
+    return build(subset, shuffle)
+
+
 def get_training_or_validation_split(
     samples, labels, validation_split, subset, verbose=True
 ):

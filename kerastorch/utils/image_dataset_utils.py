@@ -238,44 +238,9 @@ def image_dataset_from_directory(
             "Only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` can be "
             "`True`. Received: crop_to_aspect_ratio=True, pad_to_aspect_ratio=True"
         )
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
-    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     data_format = standardize_data_format(data_format)
-    if seed is None:
-        seed = int(np.random.randint(1e6))
 
-    paths, label_array, class_names = dataset_utils.index_directory(
-        directory,
-        labels,
-        formats=ALLOWLIST_FORMATS,
-        class_names=class_names,
-        shuffle=shuffle,
-        seed=seed,
-        follow_links=follow_links,
-        verbose=verbose,
-    )
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={class_names}"
-        )
-
-    def build(subset_name, shuffle_batches):
-        files, subset_labels = dataset_utils.get_training_or_validation_split(
-            paths, label_array, validation_split, subset_name, verbose
-        )
-        if not files:
-            what = f"{subset_name} images" if subset_name else "images"
-            raise ValueError(
-                f"No {what} found in directory {directory}. "
-                f"Allowed formats: {ALLOWLIST_FORMATS}"
-            )
-        encoded = None
-        if subset_labels is not None:
-            encoded = dataset_utils.encode_labels(
-                subset_labels, label_mode, len(class_names)
-            )
+    def make_loader_for(files, encoded, class_names, shuffle_batches, seed):
         dataset = ImageFolderDataset(
             files,
             encoded,
@@ -295,6 +260,18 @@ def image_dataset_from_directory(
             attributes={"class_names": class_names, "file_paths": files},
         )
 
-    if subset == "both":
-        return [build("training", shuffle), build("validation", False)]
-    return build(subset, shuffle)
+    return dataset_utils.labeled_file_loaders(
+        directory,
+        labels,
+        label_mode,
+        class_names,
+        ALLOWLIST_FORMATS,
+        "images",
+        validation_split,
+        subset,
+        shuffle,
+        seed,
+        follow_links,
+        verbose,
+        make_loader_for,
+    )

@@ -116,42 +116,7 @@ def text_dataset_from_directory(
             "`max_length` must be a positive integer or None. "
             f"Received: max_length={max_length!r}"
         )
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
-    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
-    if seed is None:
-        seed = int(np.random.randint(1e6))
-
-    paths, label_array, class_names = dataset_utils.index_directory(
-        directory,
-        labels,
-        formats=(".txt",),
-        class_names=class_names,
-        shuffle=shuffle,
-        seed=seed,
-        follow_links=follow_links,
-        verbose=verbose,
-    )
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={class_names}"
-        )
-
-    def build(subset_name, shuffle_batches):
-        files, subset_labels = dataset_utils.get_training_or_validation_split(
-            paths, label_array, validation_split, subset_name, verbose
-        )
-        if not files:
-            what = f"{subset_name} text files" if subset_name else "text files"
-            raise ValueError(
-                f"No {what} found in directory {directory}. Allowed format: .txt"
-            )
-        encoded = None
-        if subset_labels is not None:
-            encoded = dataset_utils.encode_labels(
-                subset_labels, label_mode, len(class_names)
-            )
+    def make_loader_for(files, encoded, class_names, shuffle_batches, seed):
         dataset = TextFileDataset(files, encoded, class_names, max_length)
         return dataset_utils.make_loader(
             dataset,
@@ -162,6 +127,18 @@ def text_dataset_from_directory(
             attributes={"class_names": class_names, "file_paths": files},
         )
 
-    if subset == "both":
-        return [build("training", shuffle), build("validation", False)]
-    return build(subset, shuffle)
+    return dataset_utils.labeled_file_loaders(
+        directory,
+        labels,
+        label_mode,
+        class_names,
+        (".txt",),
+        "text files",
+        validation_split,
+        subset,
+        shuffle,
+        seed,
+        follow_links,
+        verbose,
+        make_loader_for,
+    )

@@ -34,14 +34,22 @@ def to_python_logs(logs) -> dict:
 
 
 def _overrides(cb: Callback, hook: str) -> bool:
-    """Whether `cb`'s class overrides batch `hook` (or its `on_batch_*` alias)."""
-    if getattr(type(cb), hook) is not getattr(Callback, hook):
+    """Whether `cb` overrides batch `hook` (or its `on_batch_*` alias).
+
+    Either its class defines the hook, or the instance holds it as an
+    attribute (as `LambdaCallback` does, like Keras's).
+    """
+
+    def defines(name: str) -> bool:
+        return name in vars(cb) or getattr(type(cb), name) is not getattr(Callback, name)
+
+    if defines(hook):
         return True
-    if hook == "on_train_batch_begin":
-        return type(cb).on_batch_begin is not Callback.on_batch_begin
-    if hook == "on_train_batch_end":
-        return type(cb).on_batch_end is not Callback.on_batch_end
-    return False
+    alias = _BATCH_ALIASES.get(hook)
+    return alias is not None and defines(alias)
+
+
+_BATCH_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
 class CallbackList(Callback):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from functools import cache
 
 from kerastorch.callbacks.callback import Callback
 
@@ -13,28 +12,6 @@ HOOKS = tuple(
     for name in vars(Callback)
     if name.startswith("on_") and callable(vars(Callback)[name])
 )
-
-# Hooks that CallbackList calls only on callbacks whose *class* overrides them,
-# so that batch logs are converted (a host sync) only when someone reads them.
-_CLASS_CHECKED_HOOKS = frozenset(name for name in HOOKS if "batch" in name)
-
-
-def _forwarder(name: str):
-    def hook(self, batch, logs=None):
-        return self.__dict__[name](batch, logs)
-
-    hook.__name__ = name
-    return hook
-
-
-@cache
-def _class_listening_to(base: type, hooks: frozenset) -> type:
-    """`base` with class-level batch hooks, so that `CallbackList` calls them.
-
-    The functions themselves live on the instance (as in Keras); the class
-    attributes only forward to them.
-    """
-    return type(base.__name__, (base,), {name: _forwarder(name) for name in hooks})
 
 
 class LambdaCallback(Callback):
@@ -107,7 +84,6 @@ class LambdaCallback(Callback):
                     f"LambdaCallback hooks must be functions. Received: {name}={fn!r}"
                 )
         super().__init__()
+        # Instance attributes shadow the class's hooks (CallbackList looks at
+        # the instance too, so batch hooks given here are called).
         self.__dict__.update(functions)
-        listened = frozenset(functions) & _CLASS_CHECKED_HOOKS
-        if listened:
-            self.__class__ = _class_listening_to(type(self), listened)

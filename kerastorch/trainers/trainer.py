@@ -353,7 +353,7 @@ def predict(self, x, batch_size: int | None = None, verbose="auto", steps: int |
     callbacks.on_predict_begin()
     outputs = []
     wants_outputs = callbacks.wants_batch_logs("on_predict_batch_end")
-    for begin, end, batches in _executions(iterator, getattr(self, "steps_per_execution", 1)):
+    for begin, end, batches in _executions(iterator, self.steps_per_execution):
         callbacks.on_predict_batch_begin(begin)
         for batch in batches:
             outputs.append(predict_function(batch))

@@ -13,6 +13,7 @@ import torch
 from kerastorch.callbacks.callback import Callback
 from kerastorch.callbacks.early_stopping import EarlyStopping
 from kerastorch.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from kerastorch.distribution import is_main_process
 
 BACKUP_FILENAME = "training_state.safetensors"
 BACKUP_FORMAT = "kerastorch.backup"
@@ -147,7 +148,7 @@ class BackupAndRestore(Callback):
             self._restore(self._pending)
             self._pending = None
         if self.delete_checkpoint:
-            if _is_main_process():
+            if is_main_process():
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(self._file)
         elif not finished_backup:
@@ -197,12 +198,6 @@ class BackupAndRestore(Callback):
 # --- the backup file --------------------------------------------------------------------
 
 
-def _is_main_process() -> bool:
-    from kerastorch.saving.atomic_io import is_main_process
-
-    return is_main_process()
-
-
 def _write_backup(filepath: str, state: dict, epoch: int, step: int) -> None:
     from kerastorch.saving.atomic_io import atomic_write
     from kerastorch.saving.optimizer_state import _encode
@@ -217,7 +212,7 @@ def _write_backup(filepath: str, state: dict, epoch: int, step: int) -> None:
         "structure": json.dumps(structure),
     }
     data = tensors_to_bytes(tensors, metadata)
-    if not _is_main_process():
+    if not is_main_process():
         return
     with atomic_write(filepath) as f:
         f.write(data)

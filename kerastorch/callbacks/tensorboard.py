@@ -17,16 +17,11 @@ import torch
 
 from kerastorch.callbacks.callback import Callback
 from kerastorch.callbacks.callback_list import to_python_logs
+from kerastorch.distribution import is_main_process
 from kerastorch.utils import tree
 from kerastorch.utils.warnings import KerasTorchWarning
 
 _TRAIN_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end")
-
-
-def _is_chief() -> bool:
-    """False on every torch.distributed rank but 0 (only rank 0 writes files)."""
-    dist = torch.distributed
-    return not (dist.is_available() and dist.is_initialized() and dist.get_rank() != 0)
 
 
 def _is_int(value) -> bool:
@@ -228,7 +223,7 @@ class TensorBoard(Callback):
 
     def _wants_batch_hooks(self, hook: str) -> bool:
         """Batch hooks only when logging batches or profiling (else no per-batch cost)."""
-        if hook not in _TRAIN_BATCH_HOOKS or not _is_chief():
+        if hook not in _TRAIN_BATCH_HOOKS or not is_main_process():
             return False
         return self.update_freq != "epoch" or self._should_trace
 
@@ -262,7 +257,7 @@ class TensorBoard(Callback):
     # --- fit ------------------------------------------------------------------------
 
     def on_train_begin(self, logs=None):
-        self._active = _is_chief()
+        self._active = is_main_process()
         self._in_fit = True
         self._fit_batch = 0
         self._profiler = None
@@ -320,7 +315,7 @@ class TensorBoard(Callback):
 
     def on_test_begin(self, logs=None):
         if not self._in_fit:
-            self._active = _is_chief()
+            self._active = is_main_process()
 
     def on_test_end(self, logs=None):
         if not self._active:

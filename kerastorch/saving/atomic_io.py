@@ -18,15 +18,6 @@ from typing import BinaryIO
 _UMASK: list[int] = []
 
 
-def is_main_process() -> bool:
-    """True unless this is a non-zero rank of an initialised torch.distributed job."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank() == 0
-    return True
-
-
 @contextlib.contextmanager
 def atomic_write(filepath: str) -> Iterator[BinaryIO]:
     """Yield a binary file; on a clean exit it replaces `filepath` in one step.

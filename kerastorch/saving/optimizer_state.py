@@ -15,8 +15,8 @@ import warnings
 
 import torch
 
+from kerastorch.distribution import is_main_process
 from kerastorch.saving.atomic_io import atomic_write
-from kerastorch.saving.atomic_io import is_main_process
 from kerastorch.saving.weights_io import read_file_bytes
 from kerastorch.saving.weights_io import read_safetensors
 from kerastorch.saving.weights_io import tensors_to_bytes

@@ -20,9 +20,9 @@ import warnings
 import zipfile
 import zlib
 
+from kerastorch.distribution import is_main_process
 from kerastorch.saving.atomic_io import atomic_write
 from kerastorch.saving.atomic_io import check_file_to_load
-from kerastorch.saving.atomic_io import is_main_process
 from kerastorch.saving.optimizer_state import optimizer_state_from_bytes
 from kerastorch.saving.optimizer_state import optimizer_state_to_bytes
 from kerastorch.saving.optimizer_state import restore_optimizer_state

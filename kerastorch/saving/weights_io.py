@@ -22,9 +22,9 @@ import warnings
 import torch
 from torch import nn
 
+from kerastorch.distribution import is_main_process
 from kerastorch.saving.atomic_io import atomic_write
 from kerastorch.saving.atomic_io import check_file_to_load
-from kerastorch.saving.atomic_io import is_main_process
 from kerastorch.utils.warnings import KerasTorchWarning
 
 WEIGHTS_FORMAT = "kerastorch.weights"

@@ -200,11 +200,11 @@ class BackupAndRestore(Callback):
 
 def _write_backup(filepath: str, state: dict, epoch: int, step: int) -> None:
     from kerastorch.saving.atomic_io import atomic_write
-    from kerastorch.saving.optimizer_state import _encode
+    from kerastorch.saving.optimizer_state import encode_nested
     from kerastorch.saving.weights_io import tensors_to_bytes
 
     tensors: dict[str, torch.Tensor] = {}
-    structure = _encode(state, "", tensors)
+    structure = encode_nested(state, "", tensors)
     metadata = {
         "format": BACKUP_FORMAT,
         "epoch": str(epoch),
@@ -219,7 +219,7 @@ def _write_backup(filepath: str, state: dict, epoch: int, step: int) -> None:
 
 
 def _read_backup(filepath: str) -> dict:
-    from kerastorch.saving.optimizer_state import _decode
+    from kerastorch.saving.optimizer_state import decode_nested
     from kerastorch.saving.weights_io import read_file_bytes
     from kerastorch.saving.weights_io import read_safetensors
 
@@ -227,7 +227,7 @@ def _read_backup(filepath: str) -> dict:
     tensors, metadata = read_safetensors(read_file_bytes(filepath, "backup"), source)
     if metadata.get("format") != BACKUP_FORMAT or "structure" not in metadata:
         raise ValueError(f"{source} is not a kerastorch BackupAndRestore backup.")
-    state = _decode(json.loads(metadata["structure"]), tensors)
+    state = decode_nested(json.loads(metadata["structure"]), tensors)
     state["epoch"] = int(metadata["epoch"])
     state["step"] = int(metadata["step"])
     return state

@@ -29,7 +29,7 @@ FORMAT_VERSION = "1"
 def optimizer_state_to_bytes(optimizer) -> bytes:
     """The optimizer's full state (`state_dict()`) as safetensors bytes."""
     tensors: dict[str, torch.Tensor] = {}
-    structure = _encode(optimizer.state_dict(), "", tensors)
+    structure = encode_nested(optimizer.state_dict(), "", tensors)
     metadata = {
         "format": OPTIMIZER_FORMAT,
         "format_version": FORMAT_VERSION,
@@ -48,7 +48,7 @@ def optimizer_state_from_bytes(data: bytes, source: str) -> dict:
             "(its metadata has no optimizer structure)."
         )
     try:
-        return _decode(json.loads(metadata["structure"]), tensors)
+        return decode_nested(json.loads(metadata["structure"]), tensors)
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f"{source} holds a malformed optimizer state: {e}") from None
 
@@ -97,7 +97,9 @@ def restore_optimizer_state(optimizer, state: dict, variables=None, source: str 
 # --- the nest codec ------------------------------------------------------------------
 
 
-def _encode(value, path: str, tensors: dict):
+def encode_nested(value, path: str, tensors: dict):
+    """JSON-able structure for a nest of tensors and Python values; tensors go to `tensors`
+    under their path (for one safetensors file), `decode_nested` reverses it."""
     if isinstance(value, torch.Tensor):
         key = path or "value"
         tensors[key] = value
@@ -105,13 +107,13 @@ def _encode(value, path: str, tensors: dict):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, _join(path, i), tensors) for i, v in enumerate(value)]}
+        return {"__tuple__": [encode_nested(v, _join(path, i), tensors) for i, v in enumerate(value)]}
     if isinstance(value, list):
-        return [_encode(v, _join(path, i), tensors) for i, v in enumerate(value)]
+        return [encode_nested(v, _join(path, i), tensors) for i, v in enumerate(value)]
     if isinstance(value, dict):
         keys = list(value)
         if all(isinstance(k, str) and not k.startswith("__") for k in keys):
-            return {k: _encode(v, _join(path, k), tensors) for k, v in value.items()}
+            return {k: encode_nested(v, _join(path, k), tensors) for k, v in value.items()}
         for k in keys:
             if not isinstance(k, (str, int)) or isinstance(k, bool):
                 raise TypeError(
@@ -119,25 +121,26 @@ def _encode(value, path: str, tensors: dict):
                     "neither a string nor an integer."
                 )
         # torch keys per-weight state by integer index
-        return {"__items__": [[k, _encode(v, _join(path, k), tensors)] for k, v in value.items()]}
+        return {"__items__": [[k, encode_nested(v, _join(path, k), tensors)] for k, v in value.items()]}
     raise TypeError(
         f"Cannot save the optimizer state: '{path}' holds a "
         f"{type(value).__name__}, which is neither a tensor nor a plain value."
     )
 
 
-def _decode(value, tensors: dict):
+def decode_nested(value, tensors: dict):
+    """The nest `encode_nested` described, with its tensors taken from `tensors`."""
     if isinstance(value, list):
-        return [_decode(v, tensors) for v in value]
+        return [decode_nested(v, tensors) for v in value]
     if not isinstance(value, dict):
         return value
     if "__tensor__" in value:
         return tensors[value["__tensor__"]]
     if "__tuple__" in value:
-        return tuple(_decode(v, tensors) for v in value["__tuple__"])
+        return tuple(decode_nested(v, tensors) for v in value["__tuple__"])
     if "__items__" in value:
-        return {k: _decode(v, tensors) for k, v in value["__items__"]}
-    return {k: _decode(v, tensors) for k, v in value.items()}
+        return {k: decode_nested(v, tensors) for k, v in value["__items__"]}
+    return {k: decode_nested(v, tensors) for k, v in value.items()}
 
 
 def _join(path: str, key) -> str:

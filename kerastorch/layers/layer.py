@@ -269,8 +269,12 @@ class Layer(nn.Module):
                     kwargs[self._first_arg] = inputs
         if self.input_spec is not None:
             # A shape already accepted needs no second look (the common case).
+            # Traced by torch.compile: check, but leave the cache alone (reading
+            # it would make a guard that every eager call could break).
             shape = inputs.shape if isinstance(inputs, torch.Tensor) else None
-            if shape is None or shape != self.__dict__.get("_accepted_shape"):
+            if torch.compiler.is_compiling():
+                assert_input_compatibility(self.input_spec, inputs, self.name)
+            elif shape is None or shape != self.__dict__.get("_accepted_shape"):
                 assert_input_compatibility(self.input_spec, inputs, self.name)
                 self.__dict__["_accepted_shape"] = shape
         if not self.built:

@@ -43,6 +43,7 @@ class Adam(Optimizer):
     """
 
     _torch_decoupled_weight_decay = True
+    _jit_tensor_hyperparameters = ("lr", "eps")
 
     def __init__(
         self,
@@ -100,7 +101,10 @@ class Adam(Optimizer):
         # (bc2 = 1 - beta_2 ** t): equal when eps' = eps / sqrt(bc2).
         eps = self.epsilon / math.sqrt(1.0 - self.beta_2**step)
         for group in self.torch_optimizer.param_groups:
-            group["eps"] = eps
+            if isinstance(group["eps"], torch.Tensor):  # compiled step: a value, not a guard
+                group["eps"].fill_(eps)
+            else:
+                group["eps"] = eps
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -165,6 +165,7 @@ class Optimizer:
         self._pending_state: dict | None = None
         self._plain = False
         self._hook: Callable[[int], None] | None = None
+        self._jit_step = None  # a CompiledFunction over torch's step (`jit_compile`)
 
     # --- what subclasses provide -------------------------------------------------
 
@@ -281,7 +282,7 @@ class Optimizer:
         if self._plain:
             if self._hook is not None:
                 self._hook(self._iterations + 1)
-            loss = self.torch_optimizer.step(closure)
+            loss = self._torch_step(closure)
             self._iterations += 1
             return loss
         return self._step(closure)
@@ -328,7 +329,57 @@ class Optimizer:
                     _foreach.mul_(decayed, 1.0 - lr * self.weight_decay)
         if self._hook is not None:
             self._hook(self._update_count() + 1)
-        return self.torch_optimizer.step(closure)
+        return self._torch_step(closure)
+
+    def _torch_step(self, closure):
+        if self._jit_step is None or closure is not None:
+            return self.torch_optimizer.step(closure)
+        return self._jit_step()
+
+    def compile_step(self, options: dict | None = None) -> None:
+        """Run torch's update under `torch.compile` from the next `step()` on.
+
+        `compile(jit_compile=True)` calls this. The update compiles once:
+        learning rates live in 0-d tensors while compiled, so a schedule or
+        `ReduceLROnPlateau` changes a value, not the graph. If compiling
+        fails, updates continue eagerly after one warning.
+
+        Args:
+            options: `torch.compile` keyword arguments. Defaults to `None`.
+        """
+        from kerastorch.backend.jit import CompiledFunction
+
+        if not self.built:
+            raise ValueError(
+                f"Optimizer '{self.name}' is not built yet; build it before "
+                "`compile_step()`."
+            )
+        self._jit_step = CompiledFunction(
+            self.torch_optimizer.step,
+            # torch's step() has a graph break of its own (its profiling
+            # wrapper), so it is never compiled with `fullgraph`.
+            {**(options or {}), "dynamic": False, "fullgraph": False},
+            "optimizer step",
+            before_compiled=self._tensor_lr,
+            on_fallback=self._float_lr,
+        )
+
+    # Hyperparameters that change between updates (the learning rate; Adam's
+    # bias-corrected epsilon) are 0-d tensors while compiled: a float would
+    # be a guard, and every new value a recompile.
+    _jit_tensor_hyperparameters = ("lr",)
+
+    def _tensor_lr(self) -> None:
+        for group in self.torch_optimizer.param_groups:
+            for key in self._jit_tensor_hyperparameters:
+                if not isinstance(group[key], torch.Tensor):
+                    group[key] = torch.tensor(float(group[key]), dtype=torch.float32)
+
+    def _float_lr(self) -> None:
+        for group in self.torch_optimizer.param_groups:
+            for key in self._jit_tensor_hyperparameters:
+                if isinstance(group[key], torch.Tensor):
+                    group[key] = float(group[key])
 
     def _clip_gradients(self, grads: list[torch.Tensor]) -> None:
         if self._clip == "norm":
@@ -525,6 +576,10 @@ class Optimizer:
         if not self.built:
             return {"iterations": self._iterations}
         state = self.torch_optimizer.state_dict()
+        for group in state["param_groups"]:  # tensors while compiled: save floats
+            for key in self._jit_tensor_hyperparameters:
+                if isinstance(group.get(key), torch.Tensor):
+                    group[key] = float(group[key])
         state["iterations"] = self._iterations
         if self.use_ema:
             state["ema"] = list(self._ema_averages)

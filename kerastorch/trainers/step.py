@@ -8,10 +8,13 @@ made by `make_train_function()` once per batch and never looks inside.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import torch
 
+from kerastorch.backend.jit import CompiledFunction
+from kerastorch.backend.jit import compile_options
 from kerastorch.layers.layer import _CTX
 from kerastorch.utils import tree
 
@@ -116,9 +119,16 @@ class ModelSteps:
             weighted_metrics: metrics that use `sample_weight`/`class_weight`.
             run_eagerly: never compile the step. Defaults to `False`.
             steps_per_execution: batches per call of the train function.
-            jit_compile: `True` compiles the steps with `torch.compile`;
-                `"auto"` means `False` on torch, as in Keras. A dict is passed
-                to `torch.compile` as options.
+            jit_compile: `True` compiles the train, test and predict steps
+                with `torch.compile`: forward and loss (so the backward too),
+                the optimizer's update, and metric updates. The first batch
+                runs eagerly (it builds state); batches of another shape
+                (the last, partial one) run eagerly instead of recompiling,
+                unless `{"dynamic": True}`. A dict is passed to
+                `torch.compile` (`mode`, `fullgraph`, `dynamic`, `backend`,
+                `options`). If compiling fails, training continues eagerly
+                after one warning. `"auto"` means `False`, as in Keras on
+                torch. Defaults to `"auto"`.
         """
         from kerastorch import optimizers
         from kerastorch.trainers.compile_utils import CompileLoss
@@ -148,6 +158,13 @@ class ModelSteps:
         self._loss_tracker = make_loss_tracker()
         self.run_eagerly = bool(run_eagerly)
         self.steps_per_execution = steps_per_execution
+        if not (isinstance(jit_compile, (bool, Mapping)) or jit_compile == "auto"):
+            raise ValueError(
+                "`jit_compile` must be `True`, `False`, `\"auto\"` or a dict of "
+                f"`torch.compile` options. Received: jit_compile={jit_compile!r}"
+            )
+        if isinstance(jit_compile, Mapping):
+            compile_options(jit_compile)  # unknown options fail now, not at fit
         self.jit_compile = False if jit_compile == "auto" else jit_compile
         if self.run_eagerly and self.jit_compile:
             raise ValueError(
@@ -261,11 +278,7 @@ class ModelSteps:
     def train_step(self, data):
         """One optimizer step on one batch; returns the logs dict."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=True)
-        if self._policy_is_mixed:
-            y_pred = tree.map_structure(_to_float32, y_pred)
-        loss = self.compute_loss(x, y, y_pred, sample_weight)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        loss, y_pred = self._train_forward(x, y, sample_weight)
         optimizer = self.optimizer
         optimizer.zero_grad()
         scaler = self._grad_scaler
@@ -276,17 +289,48 @@ class ModelSteps:
         else:
             optimizer.scale_loss(loss).backward()
             optimizer.step()
+        if self._fused_metrics:
+            return MetricsResults(self)
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _train_forward(self, x, y, sample_weight):
+        """Forward, loss and loss tracking (and metrics when `_fused_metrics`).
+
+        `jit_compile` compiles exactly this: AOTAutograd then compiles the
+        backward of the loss too.
+        """
+        jit = self.__dict__.get("_jit_train_forward")
+        if jit is not None:
+            return jit(x, y, sample_weight)
+        return self._forward_loss_metrics(x, y, sample_weight)
+
+    def _forward_loss_metrics(self, x, y, sample_weight, training: bool = True):
+        y_pred = self(x, training=training)
+        if self._policy_is_mixed:
+            y_pred = tree.map_structure(_to_float32, y_pred)
+        loss = None
+        if training or self._compile_loss is not None or _CTX.loss_layers:
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=training)
+            self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        if self._fused_metrics and self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return loss, y_pred
+
+    @property
+    def _fused_metrics(self) -> bool:
+        """True when `compute_metrics` is ours, so metric updates join the forward."""
+        return type(self).compute_metrics is ModelSteps.compute_metrics
 
     def test_step(self, data):
         """Loss and metrics on one batch, no update; returns the logs dict."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=False)
-        if self._policy_is_mixed:
-            y_pred = tree.map_structure(_to_float32, y_pred)
-        if self._compile_loss is not None or _CTX.loss_layers:
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-            self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        jit = self.__dict__.get("_jit_test_forward")
+        if jit is not None:
+            _, y_pred = jit(x, y, sample_weight)
+        else:
+            _, y_pred = self._forward_loss_metrics(x, y, sample_weight, training=False)
+        if self._fused_metrics:
+            return MetricsResults(self)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -301,20 +345,51 @@ class ModelSteps:
     # --- step functions --------------------------------------------------------------
 
     def make_train_function(self, force: bool = False):
-        """Build (once) the function the trainer calls per batch: `fn(data) -> logs`."""
+        """Build (once) the function the trainer calls per batch: `fn(data) -> logs`.
+
+        With `jit_compile`, our `train_step` runs its forward+loss+metrics and
+        the optimizer's update under `torch.compile` (two graphs, backward
+        compiled by AOTAutograd); a user's own `train_step` is compiled whole.
+        """
         if self.train_function is not None and not force:
             return self.train_function
         self._regularized = None
         fn = self.train_step
-        if self.jit_compile and not self.run_eagerly:
-            fn = _compile_step(fn, self.jit_compile)
+        self.__dict__.pop("_jit_train_forward", None)
+        if getattr(self.optimizer, "_jit_step", None) is not None:
+            self.optimizer._jit_step = None  # recompiled without jit_compile
+            self.optimizer._float_lr()
+        if self._jit_enabled:
+            options = compile_options(self.jit_compile)
+            if type(self).train_step is ModelSteps.train_step:
+                self.__dict__["_jit_train_forward"] = CompiledFunction(
+                    self._forward_loss_metrics, options, "train step (forward and loss)"
+                )
+                fn = _compile_optimizer_after_first_step(self, fn, options)
+            else:
+                fn = CompiledFunction(fn, options, "train step")
         self.train_function = fn
         return fn
+
+    @property
+    def _jit_enabled(self) -> bool:
+        return bool(self.jit_compile) and not self.run_eagerly
 
     def make_test_function(self, force: bool = False):
         if self.test_function is not None and not force:
             return self.test_function
         step = self.test_step
+        self.__dict__.pop("_jit_test_forward", None)
+        if self._jit_enabled:
+            options = compile_options(self.jit_compile)
+            if type(self).test_step is ModelSteps.test_step:
+                self.__dict__["_jit_test_forward"] = CompiledFunction(
+                    functools.partial(self._forward_loss_metrics, training=False),
+                    options,
+                    "test step",
+                )
+            else:
+                step = CompiledFunction(step, options, "test step")
 
         def test_function(data):
             with torch.no_grad():
@@ -327,6 +402,8 @@ class ModelSteps:
         if self.predict_function is not None and not force:
             return self.predict_function
         step = self.predict_step
+        if self._jit_enabled:
+            step = CompiledFunction(step, compile_options(self.jit_compile), "predict step")
 
         def predict_function(data):
             with torch.inference_mode():
@@ -336,30 +413,18 @@ class ModelSteps:
         return predict_function
 
 
-def _compile_step(fn, options):
-    """`torch.compile` the step; fall back to eager, with one warning, if it fails."""
-    import warnings
-
-    from kerastorch.utils.warnings import KerasTorchWarning
-
-    kwargs = dict(options) if isinstance(options, Mapping) else {}
-    compiled = torch.compile(fn, **kwargs)
-    state = {"fn": compiled}
+def _compile_optimizer_after_first_step(model, train_step, options):
+    """`train_step`, with the optimizer's update compiled once its state exists."""
+    state = {"pending": True}
 
     def step(data):
-        try:
-            return state["fn"](data)
-        except Exception as e:  # noqa: BLE001 - any compiler failure: run eagerly
-            if state["fn"] is fn:
-                raise
-            warnings.warn(
-                f"torch.compile failed on the train step ({type(e).__name__}: {e}); "
-                "continuing in eager mode.",
-                KerasTorchWarning,
-                stacklevel=2,
-            )
-            state["fn"] = fn
-            return fn(data)
+        logs = train_step(data)
+        if state["pending"]:
+            state["pending"] = False
+            optimizer = model.optimizer
+            if hasattr(optimizer, "compile_step") and optimizer.built:
+                optimizer.compile_step(options)
+        return logs
 
     return step
 

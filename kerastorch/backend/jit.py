@@ -1,0 +1,129 @@
+"""`CompiledFunction`: a function run through `torch.compile`, the way `jit_compile` wants it.
+
+What `compile(jit_compile=True)` needs around `torch.compile`:
+
+- The first call runs eagerly. It builds what is built lazily (metric
+  states, torch's optimizer state), so the compiled graph sees finished
+  objects and never traces their creation.
+- One compile per function. Later calls whose tensor shapes or dtypes differ
+  from the first call's (the epoch's last, partial batch) run eagerly, so
+  they never trigger a recompile. Pass `dynamic=True` in the options to send
+  every call to the compiled function instead (dynamic shapes).
+- If compiling fails, the call is retried eagerly, one `KerasTorchWarning`
+  names the cause, and every later call runs eagerly. An error the eager
+  call raises too is the caller's error and propagates as it is.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from collections.abc import Mapping
+
+import torch
+
+from kerastorch.utils import tree
+from kerastorch.utils.warnings import KerasTorchWarning
+
+_COMPILE_OPTIONS = ("fullgraph", "dynamic", "backend", "mode", "options", "disable")
+
+
+def compile_options(jit_compile) -> dict:
+    """The `torch.compile` keyword arguments for a `jit_compile` value (`True` or a dict)."""
+    if not isinstance(jit_compile, Mapping):
+        return {"dynamic": False}
+    unknown = sorted(set(jit_compile) - set(_COMPILE_OPTIONS))
+    if unknown:
+        raise ValueError(
+            f"Unknown `jit_compile` option(s) {unknown}: the dict is passed to "
+            f"`torch.compile`, which takes {list(_COMPILE_OPTIONS)}. "
+            f"Received: jit_compile={dict(jit_compile)}"
+        )
+    options = dict(jit_compile)
+    options.setdefault("dynamic", False)
+    return options
+
+
+def signature(args) -> tuple:
+    """Shapes and dtypes of the tensors in `args` (other leaves by type)."""
+    return tuple(
+        (tuple(leaf.shape), leaf.dtype, leaf.device)
+        if isinstance(leaf, torch.Tensor)
+        else type(leaf)
+        for leaf in tree.flatten(args)
+    )
+
+
+class CompiledFunction:
+    """`fn` under `torch.compile` after one eager call; see the module docstring.
+
+    Args:
+        fn: the function to compile.
+        options: `torch.compile` keyword arguments (see `compile_options`).
+        what: what `fn` is, for the fallback warning (e.g. `"train step"`).
+        before_compiled: called before every compiled call (e.g. to keep
+            the optimizer's learning rates in tensors). Defaults to `None`.
+        on_fallback: called once when compilation failed and `fn` turns
+            eager for good. Defaults to `None`.
+    """
+
+    def __init__(
+        self,
+        fn: Callable,
+        options: dict,
+        what: str,
+        before_compiled: Callable[[], None] | None = None,
+        on_fallback: Callable[[], None] | None = None,
+    ):
+        self.fn = fn
+        self.what = what
+        self._options = dict(options)
+        self._check_shapes = self._options.get("dynamic") is not True
+        self._before = before_compiled
+        self._on_fallback = on_fallback
+        self._compiled = None
+        self._signature = None
+        self._warm = False
+        self.failed = False
+        self.eager_calls = 0  # calls sent to `fn` after the warm-up (shape mismatch)
+
+    def __call__(self, *args):
+        if self.failed:
+            return self.fn(*args)
+        if not self._warm:
+            out = self.fn(*args)
+            self._warm = True
+            if self._check_shapes:
+                self._signature = signature(args)
+            return out
+        if self._check_shapes and signature(args) != self._signature:
+            self.eager_calls += 1
+            return self.fn(*args)
+        if self._compiled is None:
+            self._compiled = torch.compile(self.fn, **self._options)
+        if self._before is not None:
+            self._before()
+        try:
+            return self._compiled(*args)
+        except Exception as compile_error:  # noqa: BLE001 - decided below
+            return self._fall_back(args, compile_error)
+
+    def _fall_back(self, args, compile_error: Exception):
+        """Run eagerly; if that works, the compiler was at fault: warn, stay eager."""
+        self.failed = True
+        if self._on_fallback is not None:
+            self._on_fallback()
+        try:
+            out = self.fn(*args)
+        except Exception:
+            self.failed = False  # the caller's error, not the compiler's
+            raise
+        cause = f"{type(compile_error).__name__}: {str(compile_error).strip().splitlines()[0] if str(compile_error).strip() else ''}"
+        warnings.warn(
+            f"torch.compile failed on the {self.what} ({cause}); continuing in "
+            "eager mode. Pass `jit_compile=False` (or `run_eagerly=True`) to "
+            "skip compiling.",
+            KerasTorchWarning,
+            stacklevel=3,
+        )
+        return out

@@ -1,11 +1,20 @@
-"""Benchmark: kerastorch `fit`/`predict` vs a hand-written PyTorch loop, same run.
+"""Benchmark: kerastorch `fit` vs hand-written PyTorch loops, measured in the same run.
 
-Each case trains the same architecture on the same in-memory data, one CPU
-thread, with (a) a plain PyTorch loop (randperm + slicing, Adam, loss summed
-on device) and (b) `model.fit(verbose=0)`, interleaved, and prints the ratio
-b/a of the median epoch time. Target: <= 1.10.
+For each case the same architecture trains on the same in-memory data with:
 
-    python scripts/bench_fit.py [--repeats 5]
+- `torch`:          a plain eager PyTorch loop (randperm + slicing, Adam,
+                    loss summed on device, no host sync inside the epoch);
+- `torch+compile`:  the same loop with `torch.compile` on model+loss and on
+                    `optimizer.step` (torch's documented recipe);
+- `fit`, `fit spe=32`, `fit jit`, `fit jit+spe=32`: `model.fit(verbose=0)`
+  eager, with `steps_per_execution=32`, with `jit_compile=True`, and both.
+
+Variants are interleaved epoch by epoch; the table gives the median epoch
+time and the ratio to the eager torch loop and to the faster hand-written
+loop. Compile time is the first (warm-up) epoch on a slice of the data minus
+a steady-state epoch of the same slice, reported separately.
+
+    python scripts/bench_fit.py [--repeats 5] [--threads 1] [--device cpu|cuda] [--cases mlp,tiny,cnn]
 """
 
 from __future__ import annotations
@@ -21,25 +30,45 @@ import kerastorch as keras
 from kerastorch import layers
 
 CASES = {
-    "mlp 784-256-256-10, 60k, batch 128": dict(
-        sizes=(784, 256, 256, 10), n=60_000, batch=128, loss="sparse_categorical_crossentropy"
-    ),
-    "tiny mlp 32-64-64-1, 100k, batch 32": dict(sizes=(32, 64, 64, 1), n=100_000, batch=32, loss="mse"),
+    "tiny": dict(title="tiny MLP 32-64-64-1, batch 32", kind="mlp", sizes=(32, 64, 64, 1), n=32_000, batch=32, loss="mse"),
+    "mlp": dict(title="MLP 784-256-256-10, batch 128", kind="mlp", sizes=(784, 256, 256, 10), n=25_600, batch=128, loss="sce"),
+    "cnn": dict(title="CNN 32x32x3 (2 conv), batch 64", kind="cnn", n=6_400, batch=64, loss="sce"),
+}
+FIT_VARIANTS = {
+    "fit": dict(steps_per_execution=1, jit_compile=False),
+    "fit spe=32": dict(steps_per_execution=32, jit_compile=False),
+    "fit jit": dict(steps_per_execution=1, jit_compile=True),
+    "fit jit+spe=32": dict(steps_per_execution=32, jit_compile=True),
 }
 
 
-def make_data(sizes, n, loss):
+def make_data(cfg, device):
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(n, sizes[0], generator=g)
-    if loss == "mse":
-        y = torch.randn(n, 1, generator=g)
+    n = cfg["n"]
+    if cfg["kind"] == "cnn":
+        x = torch.randn(n, 32, 32, 3, generator=g)
+        y = torch.randint(0, 10, (n,), generator=g)
     else:
-        y = torch.randint(0, sizes[-1], (n,), generator=g)
-    return x, y
+        sizes = cfg["sizes"]
+        x = torch.randn(n, sizes[0], generator=g)
+        y = torch.randn(n, 1, generator=g) if cfg["loss"] == "mse" else torch.randint(0, sizes[-1], (n,), generator=g)
+    return x.to(device), y.to(device)
 
 
-def torch_model(sizes):
-    mods = []
+class _ChannelsLast(nn.Module):
+    def forward(self, x):  # NHWC data -> NCHW view for torch's conv
+        return x.permute(0, 3, 1, 2)
+
+
+def torch_model(cfg):
+    if cfg["kind"] == "cnn":
+        return nn.Sequential(
+            _ChannelsLast(),
+            nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 8 * 8, 10),
+        )
+    sizes, mods = cfg["sizes"], []
     for i in range(len(sizes) - 1):
         mods.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
@@ -47,82 +76,123 @@ def torch_model(sizes):
     return nn.Sequential(*mods)
 
 
-def keras_model(sizes):
+def keras_model(cfg):
+    if cfg["kind"] == "cnn":
+        return keras.Sequential([
+            keras.Input((32, 32, 3)),
+            layers.Conv2D(32, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
+            layers.Flatten(), layers.Dense(10),
+        ])
+    sizes = cfg["sizes"]
     model = keras.Sequential([keras.Input(shape=(sizes[0],))])
     for i, units in enumerate(sizes[1:]):
         model.add(layers.Dense(units, activation="relu" if i < len(sizes) - 2 else None))
     return model
 
 
-def torch_epoch(model, opt, x, y, batch, loss_name):
-    loss_fn = nn.MSELoss() if loss_name == "mse" else nn.CrossEntropyLoss()
-    n = x.shape[0]
-    perm = torch.randperm(n)
-    total = torch.zeros(())
-    model.train()
-    for i in range(0, n, batch):
-        idx = perm[i : i + batch]
-        xb, yb = x[idx], y[idx]
-        loss = loss_fn(model(xb), yb)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        total += loss.detach()
-    return float(total)
+class TorchLoop:
+    """The loop a PyTorch user writes; `compiled=True` adds torch.compile as torch documents."""
+
+    def __init__(self, cfg, device, compiled):
+        self.model = torch_model(cfg).to(device)
+        self.opt = torch.optim.Adam(
+            self.model.parameters(), lr=torch.tensor(1e-3) if compiled else 1e-3, eps=1e-7
+        )
+        loss_fn = nn.MSELoss() if cfg["loss"] == "mse" else nn.CrossEntropyLoss()
+        model = self.model
+
+        def forward_loss(xb, yb):
+            return loss_fn(model(xb), yb)
+
+        self.forward_loss = torch.compile(forward_loss) if compiled else forward_loss
+        self.step = torch.compile(self.opt.step) if compiled else self.opt.step
+        self.batch = cfg["batch"]
+
+    def epoch(self, x, y):
+        n, batch = x.shape[0], self.batch
+        perm = torch.randperm(n, device=x.device)
+        total = torch.zeros((), device=x.device)
+        self.model.train()
+        for i in range(0, n - batch + 1, batch):  # full batches: one compiled shape
+            idx = perm[i : i + batch]
+            loss = self.forward_loss(x[idx], y[idx])
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.step()
+            total += loss.detach()
+        return float(total)
 
 
-def time_it(fn):
+class FitLoop:
+    def __init__(self, cfg, device, variant):
+        keras.utils.set_random_seed(0)
+        self.model = keras_model(cfg).to(device)
+        loss = "mse" if cfg["loss"] == "mse" else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        self.model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, **FIT_VARIANTS[variant])
+        self.batch = cfg["batch"]
+
+    def epoch(self, x, y):
+        self.model.fit(x, y, batch_size=self.batch, epochs=1, verbose=0)
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def timed(fn, device, *args):
+    sync(device)
     start = time.perf_counter()
-    fn()
+    fn(*args)
+    sync(device)
     return time.perf_counter() - start
 
 
-def bench_case(name, cfg, repeats):
-    sizes, n, batch, loss = cfg["sizes"], cfg["n"], cfg["batch"], cfg["loss"]
-    x, y = make_data(sizes, n, loss)
-    tm = torch_model(sizes)
-    topt = torch.optim.Adam(tm.parameters(), lr=1e-3, eps=1e-7)
-    km = keras_model(sizes)
-    km.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) if loss != "mse" else "mse",
-    )
-    # Warm up both once (allocator, first-call costs).
-    torch_epoch(tm, topt, x[: batch * 20], y[: batch * 20], batch, loss)
-    km.fit(x[: batch * 20], y[: batch * 20], batch_size=batch, epochs=1, verbose=0)
-    a, b = [], []
+def bench_case(cfg, device, repeats):
+    x, y = make_data(cfg, device)
+    warm_n = cfg["batch"] * 40
+    xw, yw = x[:warm_n], y[:warm_n]
+    loops = {"torch": TorchLoop(cfg, device, False), "torch+compile": TorchLoop(cfg, device, True)}
+    loops.update({name: FitLoop(cfg, device, name) for name in FIT_VARIANTS})
+    compile_s = {}
+    for name, loop in loops.items():
+        first = timed(loop.epoch, device, xw, yw)  # compiles here
+        second = timed(loop.epoch, device, xw, yw)
+        compile_s[name] = max(first - second, 0.0)
+    times = {name: [] for name in loops}
     for _ in range(repeats):
-        a.append(time_it(lambda: torch_epoch(tm, topt, x, y, batch, loss)))
-        b.append(time_it(lambda: km.fit(x, y, batch_size=batch, epochs=1, verbose=0)))
-    # predict vs an inference_mode forward in batches
-    pa, pb = [], []
-    for _ in range(repeats):
-
-        def ref_predict():
-            with torch.inference_mode():
-                tm.eval()
-                torch.cat([tm(x[i : i + 1024]) for i in range(0, n, 1024)]).numpy()
-
-        pa.append(time_it(ref_predict))
-        pb.append(time_it(lambda: km.predict(x, batch_size=1024, verbose=0)))
-    ta, tb = statistics.median(a), statistics.median(b)
-    qa, qb = statistics.median(pa), statistics.median(pb)
-    return name, ta, tb, qa, qb
+        for name, loop in loops.items():
+            times[name].append(timed(loop.epoch, device, x, y))
+    return {name: statistics.median(t) for name, t in times.items()}, compile_s
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--cases", default="tiny,mlp,cnn")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} thread(s), median of {args.repeats} epochs\n")
-    header = f"{'case':40s} {'torch s/ep':>10s} {'fit s/ep':>10s} {'fit/torch':>9s} {'predict/torch':>13s}"
+    device = torch.device(args.device)
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {args.threads} thread(s)"
+    print(f"torch {torch.__version__}, {where}, median of {args.repeats} epochs\n")
+    header = (
+        f"{'case':32s} {'variant':15s} {'s/epoch':>8s} {'/torch':>7s} {'/best hand':>10s} {'compile s':>9s}"
+    )
     print(header)
     print("-" * len(header))
-    for name, cfg in CASES.items():
-        name, ta, tb, qa, qb = bench_case(name, cfg, args.repeats)
-        print(f"{name:40s} {ta:10.3f} {tb:10.3f} {tb / ta:9.3f} {qb / qa:13.3f}")
+    for key in args.cases.split(","):
+        cfg = CASES[key]
+        medians, compile_s = bench_case(cfg, device, args.repeats)
+        best_hand = min(medians["torch"], medians["torch+compile"])
+        for name, t in medians.items():
+            print(
+                f"{cfg['title']:32s} {name:15s} {t:8.3f} {t / medians['torch']:7.3f} "
+                f"{t / best_hand:10.3f} {compile_s[name]:9.1f}"
+            )
+        print()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import torch
 from kerastorch.callbacks.callback import Callback
 from kerastorch.callbacks.early_stopping import EarlyStopping
 from kerastorch.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from kerastorch.distribution import barrier
 from kerastorch.distribution import is_main_process
 
 BACKUP_FILENAME = "training_state.safetensors"
@@ -212,10 +213,10 @@ def _write_backup(filepath: str, state: dict, epoch: int, step: int) -> None:
         "structure": json.dumps(structure),
     }
     data = tensors_to_bytes(tensors, metadata)
-    if not is_main_process():
-        return
-    with atomic_write(filepath) as f:
-        f.write(data)
+    if is_main_process():
+        with atomic_write(filepath) as f:
+            f.write(data)
+    barrier()  # no rank reads a backup rank 0 is still writing
 
 
 def _read_backup(filepath: str) -> dict:

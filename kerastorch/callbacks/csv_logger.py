@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from kerastorch.callbacks.callback import Callback
+from kerastorch.distribution.runtime import is_main_process
 
 
 def _cell(value):
@@ -68,6 +69,9 @@ class CSVLogger(Callback):
 
     def on_train_begin(self, logs=None):
         self.append_header = True
+        self._writing = is_main_process()  # one file per job, from rank 0
+        if not self._writing:
+            return
         if self.append and os.path.exists(self.filename):
             with open(self.filename) as f:
                 self.append_header = not f.readline()
@@ -78,6 +82,8 @@ class CSVLogger(Callback):
         self.writer = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if not getattr(self, "_writing", True):
+            return
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from kerastorch.callbacks.callback import Callback
+from kerastorch.distribution.runtime import is_main_process
 from kerastorch.utils.warnings import KerasTorchWarning
 
 
@@ -65,6 +66,8 @@ class RemoteMonitor(Callback):
         self.timeout = timeout
 
     def on_epoch_end(self, epoch, logs=None):
+        if not is_main_process():  # one report per job, from rank 0
+            return
         # Imported here: urllib.request costs ~30 ms, paid only by its users.
         import urllib.error
         import urllib.parse

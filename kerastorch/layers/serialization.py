@@ -7,7 +7,7 @@ def serialize(layer) -> dict:
     """`{"module", "class_name", "config", "registered_name"}` for `layer`."""
     from kerastorch.saving.object_registration import get_registered_name
 
-    cls = type(layer)
+    cls = own_class(layer)
     config = layer.get_config()
     build_shapes = getattr(layer, "_build_shapes", None)
     result = {
@@ -19,6 +19,14 @@ def serialize(layer) -> dict:
     if build_shapes is not None and not isinstance(build_shapes, dict):
         result["build_config"] = {"input_shape": build_shapes}
     return result
+
+
+def own_class(obj) -> type:
+    """`type(obj)`, minus the class torch's FSDP2 derives for a sharded module (`FSDPDense`)."""
+    for cls in type(obj).__mro__:
+        if not cls.__module__.startswith("torch.distributed"):
+            return cls
+    return type(obj)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None):

@@ -15,8 +15,10 @@ import warnings
 
 import torch
 
+from kerastorch.distribution import barrier
 from kerastorch.distribution import is_main_process
 from kerastorch.saving.atomic_io import atomic_write
+from kerastorch.saving.weights_io import full_tensor
 from kerastorch.saving.weights_io import read_file_bytes
 from kerastorch.saving.weights_io import read_safetensors
 from kerastorch.saving.weights_io import tensors_to_bytes
@@ -56,10 +58,10 @@ def optimizer_state_from_bytes(data: bytes, source: str) -> dict:
 def save_optimizer_state(optimizer, filepath: str) -> None:
     """Write the optimizer's state to a safetensors file, atomically."""
     data = optimizer_state_to_bytes(optimizer)
-    if not is_main_process():
-        return
-    with atomic_write(filepath) as f:
-        f.write(data)
+    if is_main_process():
+        with atomic_write(filepath) as f:
+            f.write(data)
+    barrier()
 
 
 def load_optimizer_state(optimizer, filepath: str, variables=None) -> bool:
@@ -102,7 +104,7 @@ def encode_nested(value, path: str, tensors: dict):
     under their path (for one safetensors file), `decode_nested` reverses it."""
     if isinstance(value, torch.Tensor):
         key = path or "value"
-        tensors[key] = value
+        tensors[key] = full_tensor(value)  # FSDP's sharded state, gathered
         return {"__tensor__": key}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value

@@ -20,6 +20,7 @@ import warnings
 import zipfile
 import zlib
 
+from kerastorch.distribution import barrier
 from kerastorch.distribution import is_main_process
 from kerastorch.saving.atomic_io import atomic_write
 from kerastorch.saving.atomic_io import check_file_to_load
@@ -93,16 +94,16 @@ def archive_metadata() -> dict:
 
 def write_archive(filepath: str, members: dict[str, bytes]) -> None:
     """Write `{member name: bytes}` as a zip at `filepath`, atomically (main process only)."""
-    if not is_main_process():
-        return
-    with atomic_write(filepath) as f:
-        with zipfile.ZipFile(f, "w") as archive:
-            for name, data in members.items():
-                # JSON compresses well; safetensors data hardly does.
-                compression = (
-                    zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
-                )
-                archive.writestr(name, data, compress_type=compression)
+    if is_main_process():
+        with atomic_write(filepath) as f:
+            with zipfile.ZipFile(f, "w") as archive:
+                for name, data in members.items():
+                    # JSON compresses well; safetensors data hardly does.
+                    compression = (
+                        zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
+                    )
+                    archive.writestr(name, data, compress_type=compression)
+    barrier()  # other ranks: saved means written
 
 
 def to_json(value, what: str) -> str:

@@ -156,9 +156,10 @@ def serialize_keras_object(obj):
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
         return _serialize_function(obj)
     if hasattr(obj, "get_config") and not isinstance(obj, type):
+        from kerastorch.layers.serialization import own_class
         from kerastorch.saving.object_registration import get_registered_name
 
-        cls = type(obj)
+        cls = own_class(obj)
         return {
             "module": cls.__module__,
             "class_name": cls.__name__,

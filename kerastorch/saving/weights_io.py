@@ -22,6 +22,7 @@ import warnings
 import torch
 from torch import nn
 
+from kerastorch.distribution import barrier
 from kerastorch.distribution import is_main_process
 from kerastorch.saving.atomic_io import atomic_write
 from kerastorch.saving.atomic_io import check_file_to_load
@@ -47,7 +48,7 @@ def unwrap_model(model: nn.Module) -> nn.Module:
             return model
 
 
-def model_state(model: nn.Module) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def model_state(model: nn.Module, gather: bool = True) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """The model's live tensors by `state_dict` key, and the tied-weight aliases.
 
     Returns `(state, aliases)`: `state` in `state_dict()` order with each
@@ -64,8 +65,43 @@ def model_state(model: nn.Module) -> tuple[dict[str, torch.Tensor], dict[str, st
             aliases[key] = first_key[id(tensor)]
             continue
         first_key[id(tensor)] = key
-        state[key] = tensor
+        state[key] = full_tensor(tensor) if gather else tensor
     return state, aliases
+
+
+def full_tensor(tensor: torch.Tensor) -> torch.Tensor:
+    """A sharded (FSDP `DTensor`) weight gathered whole; other tensors as they are.
+
+    Gathering is a collective: under FSDP every rank saves, rank 0 writes.
+    """
+    from kerastorch.distribution.runtime import is_initialized
+
+    if not is_initialized():
+        return tensor
+    from torch.distributed.tensor import DTensor
+
+    if isinstance(tensor, DTensor):
+        return tensor.detach().full_tensor()
+    return tensor
+
+
+def _like_target(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """`value`, sharded like `target` when the target is an FSDP `DTensor`."""
+    if not _is_dtensor(target):
+        return value
+    from torch.distributed.tensor import distribute_tensor
+
+    return distribute_tensor(value.to(target.device), target.device_mesh, target.placements)
+
+
+def _is_dtensor(tensor) -> bool:
+    from kerastorch.distribution.runtime import is_initialized
+
+    if not is_initialized():
+        return False
+    from torch.distributed.tensor import DTensor
+
+    return isinstance(tensor, DTensor)
 
 
 def weights_metadata(state: dict, aliases: dict[str, str]) -> dict[str, str]:
@@ -145,10 +181,10 @@ def save_weights_file(model: nn.Module, filepath: str) -> None:
     """Write the model's weights to a safetensors file, atomically."""
     state, aliases = model_state(model)
     data = tensors_to_bytes(state, weights_metadata(state, aliases))
-    if not is_main_process():
-        return
-    with atomic_write(filepath) as f:
-        f.write(data)
+    if is_main_process():
+        with atomic_write(filepath) as f:
+            f.write(data)
+    barrier()  # other ranks: saved means written
 
 
 def load_weights_file(model: nn.Module, filepath: str, skip_mismatch: bool = False) -> None:
@@ -208,7 +244,7 @@ def load_state(
     Every shape is checked before anything is copied, so on error the model
     is left as it was.
     """
-    targets, target_aliases = model_state(model)
+    targets, target_aliases = model_state(model, gather=False)
     saved = dict(saved)
     order = _json_list(metadata.get("keys"))
     for alias, first in _json_dict(metadata.get("aliases")).items():
@@ -248,7 +284,7 @@ def load_state(
         )
     with torch.no_grad():
         for target, value in loads:
-            target.copy_(value)
+            target.copy_(_like_target(value, target))
 
 
 def _match(model, targets: dict, saved: dict, order, skip_mismatch: bool, source: str):

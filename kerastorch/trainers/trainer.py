@@ -7,11 +7,17 @@ hooks) is decided before the loop, so each step is: fetch, step, dispatch.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 
 from kerastorch.callbacks.callback_list import CallbackList
+from kerastorch.callbacks.callback_list import _overrides
 from kerastorch.callbacks.callback_list import to_python_logs
+from kerastorch.callbacks.history import History
+from kerastorch.callbacks.progbar_logger import ProgbarLogger
+from kerastorch.distribution import trainer_support
 from kerastorch.trainers.data_adapters import data_adapter_utils
 from kerastorch.trainers.data_adapters import get_data_adapter
 from kerastorch.trainers.data_adapters import is_array_data
@@ -72,14 +78,27 @@ def _build_optimizer(model) -> None:
         optimizer.build(weights)
 
 
-def _logs_or_metrics(model, logs) -> dict:
-    """Epoch logs: the metrics' results, unless a custom step returned other keys."""
+def _logs_or_metrics(model, logs, dist=None) -> dict:
+    """Epoch logs: the metrics' results, unless a custom step returned other keys.
+
+    Distributed (`dist`), they are global: metric states summed over ranks,
+    a custom step's own numbers averaged, so every rank's callbacks decide alike.
+    """
     metric_logs = model.get_metrics_result()
-    if logs is None:
-        return to_python_logs(metric_logs)
-    if isinstance(logs, dict) and set(logs) != set(metric_logs):
-        return to_python_logs(logs)
+    if isinstance(logs, dict) and logs is not None and set(logs) != set(metric_logs):
+        custom = to_python_logs(logs)
+        return dist.mean_logs(custom) if dist is not None else custom
+    if dist is not None:
+        return dist.global_metrics_result(model)
     return to_python_logs(metric_logs)
+
+
+def _stop_everywhere(model, dist) -> None:
+    """A stop decided from one rank's batch logs stops every rank (no one waits alone)."""
+    flag = torch.tensor([1.0 if model.stop_training else 0.0])
+    from kerastorch.distribution import runtime
+
+    model.stop_training = bool(runtime.all_reduce_sum(flag).item() > 0)
 
 
 def _unpack_validation_data(validation_data):
@@ -128,6 +147,9 @@ def fit(
     if not isinstance(validation_freq, int) or validation_freq < 1:
         raise ValueError(f"`validation_freq` must be a positive integer. Received: validation_freq={validation_freq!r}")
     _check_batch_size(batch_size, x)
+    dist = trainer_support.setup(self)
+    if dist is not None and not dist.is_main:
+        verbose = 0  # one progress bar per job
     if validation_split and validation_data is None:
         if not is_array_data(x):
             raise ValueError(
@@ -147,7 +169,9 @@ def fit(
     adapter = get_data_adapter(
         x, y, sample_weight=sample_weight, batch_size=batch_size, shuffle=shuffle, class_weight=class_weight
     )
-    device = _model_device(self)
+    if dist is not None:
+        adapter = dist.shard(adapter)
+    device = dist.place(self) if dist is not None else _model_device(self)
     iterator = EpochIterator(adapter, steps_per_epoch=steps_per_epoch, device=device)
 
     val_iterator = None
@@ -156,6 +180,8 @@ def fit(
         val_adapter = get_data_adapter(
             vx, vy, sample_weight=vsw, batch_size=validation_batch_size or batch_size, shuffle=False
         )
+        if dist is not None:
+            val_adapter = dist.shard(val_adapter)
         val_iterator = EpochIterator(val_adapter, steps_per_epoch=validation_steps, device=device)
 
     callbacks = CallbackList(
@@ -170,6 +196,8 @@ def fit(
     self.stop_training = False
     train_function = self.make_train_function()
     _prepare_for_training(self, device)
+    if dist is not None and self.built:
+        dist.prepare(self)
     if self.built and self.optimizer is not None:
         _build_optimizer(self)
 
@@ -180,50 +208,61 @@ def fit(
     # Decided once per fit, not per step.
     batch_begin = callbacks.wants_batch_logs("on_train_batch_begin")
     batch_end = callbacks.wants_batch_logs("on_train_batch_end")
+    # Distributed, a batch callback may stop training (TerminateOnNaN) on one
+    # rank's logs: then the flag is agreed on after every step.
+    stop_sync = dist is not None and any(
+        _overrides(cb, "on_train_batch_end") for cb in callbacks.callbacks if not isinstance(cb, (ProgbarLogger, History))
+    )
     optimizer = self.optimizer
     steps_per_execution = self.steps_per_execution
     training_logs = None
     logs = None
     self.train()
+    distributed_steps = dist.training(self) if dist is not None else contextlib.nullcontext()
     try:
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            skip = initial_step if epoch == initial_epoch else 0
-            if steps_per_execution == 1:
-                for step, batch in iterator.enumerate_epoch(skip=skip):
-                    if not optimizer.built:
-                        _build_lazily(self, batch)
-                    if batch_begin:
-                        callbacks.on_train_batch_begin(step)
-                    logs = train_function(batch)
-                    if batch_end:
-                        callbacks.on_train_batch_end(step, logs)
-                    if self.stop_training:
-                        break
-            else:
-                # Fused steps: the batches of an execution are fetched first, then
-                # run back to back with no host sync; callbacks see the last step.
-                for begin, end, batches in _executions(iterator, steps_per_execution, skip):
-                    if not optimizer.built:
-                        _build_lazily(self, batches[0])
-                    if batch_begin:
-                        callbacks.on_train_batch_begin(begin)
-                    for batch in batches:
+        with distributed_steps:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                skip = initial_step if epoch == initial_epoch else 0
+                if steps_per_execution == 1:
+                    for step, batch in iterator.enumerate_epoch(skip=skip):
+                        if not optimizer.built:
+                            _build_lazily(self, batch)
+                        if batch_begin:
+                            callbacks.on_train_batch_begin(step)
                         logs = train_function(batch)
-                    if batch_end:
-                        callbacks.on_train_batch_end(end, logs)
-                    if self.stop_training:
-                        break
-            epoch_logs = _logs_or_metrics(self, logs)
-            if val_iterator is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = _evaluate_loop(self, val_iterator, callbacks)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                self.train()
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            training_logs = epoch_logs
-            if self.stop_training or iterator.exhausted:
-                break
+                        if batch_end:
+                            callbacks.on_train_batch_end(step, logs)
+                        if stop_sync:
+                            _stop_everywhere(self, dist)
+                        if self.stop_training:
+                            break
+                else:
+                    # Fused steps: the batches of an execution are fetched first, then
+                    # run back to back with no host sync; callbacks see the last step.
+                    for begin, end, batches in _executions(iterator, steps_per_execution, skip):
+                        if not optimizer.built:
+                            _build_lazily(self, batches[0])
+                        if batch_begin:
+                            callbacks.on_train_batch_begin(begin)
+                        for batch in batches:
+                            logs = train_function(batch)
+                        if batch_end:
+                            callbacks.on_train_batch_end(end, logs)
+                        if stop_sync:
+                            _stop_everywhere(self, dist)
+                        if self.stop_training:
+                            break
+                epoch_logs = _logs_or_metrics(self, logs, dist)
+                if val_iterator is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = _evaluate_loop(self, val_iterator, callbacks, dist)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    self.train()
+                callbacks.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
+                if self.stop_training or iterator.exhausted:
+                    break
     finally:
         self.eval()
     if optimizer is not None and optimizer.built and getattr(optimizer, "use_ema", False):
@@ -258,6 +297,9 @@ def _build_lazily(model, batch) -> None:
         x, _, _ = unpack_x_y_sample_weight(batch)
         with torch.no_grad():
             model(x, training=False)
+    dist = model.__dict__.get("_distributed")
+    if dist is not None:  # DDP/FSDP once the weights exist, before the optimizer sees them
+        dist.prepare(model)
     _build_optimizer(model)
     if not model.optimizer.built:
         raise ValueError(
@@ -280,7 +322,7 @@ def _executions(iterator: EpochIterator, size: int, skip: int = 0):
         yield begin, begin + len(batches) - 1, batches
 
 
-def _evaluate_loop(model, iterator: EpochIterator, callbacks: CallbackList) -> dict:
+def _evaluate_loop(model, iterator: EpochIterator, callbacks: CallbackList, dist=None) -> dict:
     test_function = model.make_test_function()
     model.eval()
     model.reset_metrics()
@@ -291,7 +333,7 @@ def _evaluate_loop(model, iterator: EpochIterator, callbacks: CallbackList) -> d
         for batch in batches:
             logs = test_function(batch)
         callbacks.on_test_batch_end(end, logs)
-    logs = _logs_or_metrics(model, logs)
+    logs = _logs_or_metrics(model, logs, dist)
     callbacks.on_test_end(logs)
     return logs
 
@@ -314,8 +356,13 @@ def evaluate(
         raise ValueError(f"Arguments not recognized by `evaluate`: {sorted(kwargs)}")
     verbose = _resolve_verbose(verbose)
     _check_batch_size(batch_size, x)
+    dist = trainer_support.setup(self)
+    if dist is not None and not dist.is_main:
+        verbose = 0
     adapter = get_data_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size, shuffle=False)
-    device = _model_device(self)
+    if dist is not None:
+        adapter = dist.shard(adapter)
+    device = dist.place(self) if dist is not None else _model_device(self)
     iterator = EpochIterator(adapter, steps_per_epoch=steps, device=device)
     callbacks = CallbackList(
         callbacks,
@@ -326,7 +373,7 @@ def evaluate(
         steps=iterator.num_batches,
     )
     _prepare_for_training(self, device)
-    logs = _evaluate_loop(self, iterator, callbacks)
+    logs = _evaluate_loop(self, iterator, callbacks, dist)
     if return_dict:
         return logs
     values = list(logs.values())
@@ -337,8 +384,24 @@ def predict(self, x, batch_size: int | None = None, verbose="auto", steps: int |
     """The model's outputs on `x`, as numpy arrays concatenated over batches."""
     verbose = _resolve_verbose(verbose)
     _check_batch_size(batch_size, x)
+    dist = trainer_support.setup(self)
+    if dist is not None:
+        if not dist.is_main:
+            verbose = 0
+        if is_array_data(x):
+            # Each rank predicts a contiguous share; all ranks get the whole result.
+            x = data_adapter_utils.to_tensor_structure(x)
+            rows = dist.local_slice(data_adapter_utils.check_data_cardinality((x, None, None)))
+            local = tree.map_structure(lambda t: t[rows], x)
+            result = None
+            if rows.stop > rows.start:
+                result = _predict(self, local, batch_size, verbose, steps, callbacks, dist.place(self))
+            return dist.gather(result)
+    return _predict(self, x, batch_size, verbose, steps, callbacks, _model_device(self))
+
+
+def _predict(self, x, batch_size, verbose, steps, callbacks, device):
     adapter = get_data_adapter(x, batch_size=batch_size, shuffle=False)
-    device = _model_device(self)
     iterator = EpochIterator(adapter, steps_per_epoch=steps, device=device)
     callbacks = CallbackList(
         callbacks,

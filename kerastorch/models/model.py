@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch
+
 from kerastorch.layers.layer import Layer
 from kerastorch.trainers import trainer
 from kerastorch.trainers.step import ModelSteps
@@ -61,6 +63,21 @@ class Model(ModelSteps, Layer):
                 f"args={args}, kwargs={sorted(unknown)}"
             )
         self._init_training_state()
+
+    def __call__(self, *args, **kwargs):
+        # Inside a distributed `fit`, training forwards go through the DDP
+        # wrapper (which then calls back here), so a user's own `train_step`
+        # calling `self(x)` gets its gradients averaged too.
+        distributed = self.__dict__.get("_distributed")
+        if distributed is not None and torch.is_grad_enabled() and not self.__dict__.get("_in_wrapper"):
+            wrapper = distributed.training_module(self)
+            if wrapper is not None:
+                self.__dict__["_in_wrapper"] = True
+                try:
+                    return wrapper(*args, **kwargs)
+                finally:
+                    self.__dict__["_in_wrapper"] = False
+        return Layer.__call__(self, *args, **kwargs)
 
     # The loops live in trainers/trainer.py; these are the same functions.
     fit = trainer.fit
@@ -175,6 +192,17 @@ class Model(ModelSteps, Layer):
         from kerastorch.saving import saving_api
 
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def export(self, filepath, format: str = "torch", verbose: bool = True, input_signature=None, **kwargs):
+        """Export the inference graph: a `torch.export` program (`.pt2`) or ONNX.
+
+        See `kerastorch.export.export_model` for the arguments.
+        """
+        from kerastorch.export import export_model
+
+        return export_model(
+            self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs
+        )
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):

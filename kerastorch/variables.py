@@ -120,8 +120,9 @@ class Variable(nn.Parameter):
             self.sub_(_as_tensor_like(value, self))
         return self
 
-    def numpy(self) -> np.ndarray:
-        return self.detach().cpu().numpy()
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The value as a numpy array (a copy off the CPU; `force` as in `Tensor.numpy`)."""
+        return self.detach().cpu().numpy(force=force)
 
     # torch plumbing -----------------------------------------------------------
 

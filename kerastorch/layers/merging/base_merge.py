@@ -125,7 +125,8 @@ class Merge(Layer):
                 "(not a list of tensors)"
             )
         inputs = list(inputs)
-        self._merged_shape(self._check_input_shapes([tuple(x.shape) for x in inputs]))
+        if not torch.compiler.is_compiling():  # traced shapes are SymInts; torch checks them
+            self._merged_shape(self._check_input_shapes([tuple(x.shape) for x in inputs]))
         max_ndim = max(x.dim() for x in inputs)
         if any(x.dim() != max_ndim for x in inputs):
             # Lower-rank inputs: add size-1 axes after the batch axis (a view).

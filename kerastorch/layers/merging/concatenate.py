@@ -69,7 +69,8 @@ class Concatenate(Merge):
                 f"A `Concatenate` layer ('{self.name}') should be called on a list "
                 f"of inputs. Received: inputs of type {type(inputs).__name__}"
             )
-        self._concat_shape([tuple(x.shape) for x in inputs])
+        if not torch.compiler.is_compiling():  # traced shapes are SymInts; torch checks them
+            self._concat_shape([tuple(x.shape) for x in inputs])
         return torch.cat(list(inputs), dim=self.axis)
 
     def compute_output_shape(self, input_shape):

@@ -19,7 +19,10 @@ from kerastorch.backend.dtypes import to_torch_dtype
 from kerastorch.backend.keras_tensor import KerasTensor
 from kerastorch.utils import tree
 
-_PLACEHOLDERS = (83, 89)
+# Two sizes for each unknown dimension: an output dimension that differs
+# between the runs is unknown too. They stay apart through downsampling by
+# up to 128 (97 // 32 = 3, 211 // 32 = 6), which strided backbones need.
+_PLACEHOLDERS = (97, 211)
 # Above this many input elements, a layer that fails on meta tensors is not run
 # on real zeros (that would be real computation, maybe gigabytes of it).
 _MAX_FALLBACK_ELEMENTS = 2**24

@@ -13,12 +13,14 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "config",
     "constraints",
     "distribution",
     "dtype_policies",
+    "export",
     "initializers",
     "layers",
     "losses",
@@ -31,6 +33,7 @@ _SUBMODULES = {
     "regularizers",
     "saving",
     "trainers",
+    "tuners",
     "utils",
 }
 

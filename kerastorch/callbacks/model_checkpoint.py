@@ -197,15 +197,16 @@ class ModelCheckpoint(Callback):
 
 def _check_filepath(filepath: str, save_weights_only: bool) -> None:
     if save_weights_only:
-        if filepath.endswith(".weights.h5"):
-            from kerastorch.saving.saving_api import reject_h5
+        if filepath.endswith(".weights.h5"):  # Keras 3's layout, needs h5py
+            from kerastorch.saving.keras3 import require_h5py
 
-            reject_h5(filepath)
-        if not filepath.endswith(".weights.safetensors"):
+            require_h5py()
+        elif not filepath.endswith(".weights.safetensors"):
             raise ValueError(
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the "
                 "filepath provided must end in `.weights.safetensors` (kerastorch's "
-                f"weights format). Received: filepath={filepath}"
+                "weights format) or `.weights.h5` (Keras 3's). "
+                f"Received: filepath={filepath}"
             )
     elif not filepath.endswith(".keras"):
         raise ValueError(

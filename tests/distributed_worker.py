@@ -28,7 +28,7 @@ def data(n=256, seed=0):
     return x, y
 
 
-def mlp(bn=False):
+def mlp(bn=False, **compile_kwargs):
     keras.utils.set_random_seed(7)
     layers = [keras.Input((10,)), keras.layers.Dense(16, activation="relu")]
     if bn:
@@ -39,6 +39,7 @@ def mlp(bn=False):
         optimizer=keras.optimizers.Adam(0.01),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
+        **compile_kwargs,
     )
     return model
 
@@ -82,6 +83,14 @@ def case_train():
         callbacks=[keras.callbacks.EarlyStopping("val_loss", min_delta=10.0, patience=1)],
     )
     save("early", model, history)
+
+
+def case_jit():
+    """jit_compile under DDP: the compiled forward goes through the DDP wrapper."""
+    x, y = data()
+    model = mlp(jit_compile={"backend": "aot_eager"})
+    history = model.fit(x, y, batch_size=64, epochs=2, verbose=0)
+    save("jit", model, history)
 
 
 def case_fsdp():
@@ -137,4 +146,4 @@ def case_nodes():
     save("nodes", model, history)
 
 
-{"train": case_train, "fsdp": case_fsdp, "restart": case_restart, "nodes": case_nodes}[CASE]()
+{"train": case_train, "jit": case_jit, "fsdp": case_fsdp, "restart": case_restart, "nodes": case_nodes}[CASE]()

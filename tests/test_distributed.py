@@ -173,3 +173,21 @@ def test_two_nodes_use_rank_for_identity_and_local_rank_for_the_device(tmp_path)
         info = json.loads((dist / f"rank{r}" / "ids.json").read_text())
         assert info == {"rank": r, "local_rank": 0, "world": 2}
     assert _max_diff(_weights(single, 0, "nodes"), _weights(dist, 0, "nodes")) <= 1e-5
+
+
+def test_jit_compile_under_ddp_trains_like_one_process(tmp_path):
+    single, dist = tmp_path / "single", tmp_path / "dist"
+    _single("jit", single)
+    _torchrun("jit", dist)
+    assert _max_diff(_weights(single, 0, "jit"), _weights(dist, 0, "jit")) <= 1e-5
+    assert _max_diff(_weights(dist, 0, "jit"), _weights(dist, 1, "jit")) == 0.0
+
+
+def test_the_distributed_example_runs_under_torchrun(tmp_path):
+    example = Path(__file__).parents[1] / "examples" / "distributed_training.py"
+    result = _run([*TORCHRUN, "--standalone", "--nproc_per_node=2", str(example),
+                   "--epochs", "2", "--out", str(tmp_path)])
+    assert "2 process(es): test accuracy" in result.stdout
+    assert result.stdout.count("Epoch 1/2") == 1  # one progress log, from rank 0
+    assert (tmp_path / "digits.keras").exists()
+    assert list((tmp_path / "tensorboard" / "train").iterdir())

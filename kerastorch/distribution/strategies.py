@@ -197,6 +197,11 @@ def set_distribution(value: Distribution | None) -> None:
     _DISTRIBUTION = value
 
 
+def distribution_was_set() -> bool:
+    """True when `set_distribution` chose a strategy (then it applies even to one process)."""
+    return _DISTRIBUTION is not None
+
+
 def distribution() -> Distribution | None:
     """The distribution in effect: the one set, else `DataParallel()` under torchrun, else None."""
     if _DISTRIBUTION is not None:

@@ -25,8 +25,10 @@ def setup(model) -> TrainerContext | None:
     if strategy is None:
         return None
     runtime.initialize(strategy.backend, strategy.timeout_seconds)
-    if runtime.world_size() == 1:
-        return None
+    if not runtime.is_initialized():
+        return None  # set_distribution(...) in a plain `python` run: nothing to spread over
+    if runtime.world_size() == 1 and not strategies.distribution_was_set():
+        return None  # torchrun with one process: the plain path, no wrapper
     return TrainerContext(strategy)
 
 

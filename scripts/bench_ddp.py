@@ -32,9 +32,11 @@ def worker(args) -> None:
     torch.set_num_threads(1)
     if args.force_ddp:
         keras.distribution.set_distribution(keras.distribution.DataParallel())
+    device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}") if args.device == "cuda" else torch.device("cpu")
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(args.samples, 784, generator=g)
-    y = torch.randint(0, 10, (args.samples,), generator=g)
+    # On the device already, as in the hand-written loop.
+    x = torch.randn(args.samples, 784, generator=g).to(device)
+    y = torch.randint(0, 10, (args.samples,), generator=g).to(device)
     keras.utils.set_random_seed(0)
     model = keras.Sequential([
         keras.Input((784,)),
@@ -42,8 +44,7 @@ def worker(args) -> None:
         keras.layers.Dense(512, activation="relu"),
         keras.layers.Dense(10),
     ])
-    if args.device == "cuda" and not os.environ.get("WORLD_SIZE"):
-        model.to("cuda")
+    model.to(device)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -129,7 +130,8 @@ def main() -> None:
     rows = [
         ("1 process", [sys.executable, me]),
         ("torchrun x1 + DDP", [*torchrun, "--nproc_per_node=1", me, "--force-ddp"]),
-        (f"torchrun x{args.nproc} (DDP)", [*torchrun, f"--nproc_per_node={args.nproc}", me]),
+        (f"torchrun x{args.nproc}" + (" (DDP)" if args.nproc > 1 else " (no wrapper)"),
+         [*torchrun, f"--nproc_per_node={args.nproc}", me]),
         (f"hand-written torch DDP x{args.nproc}", [*torchrun, f"--nproc_per_node={args.nproc}", me, "--plain"]),
     ]
     print(f"MLP 784-512-512-10, {args.samples} samples, global batch {args.batch_size}, "

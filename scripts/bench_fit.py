@@ -40,11 +40,15 @@ FIT_VARIANTS = {
     "fit jit": dict(steps_per_execution=1, jit_compile=True),
     "fit jit+spe=32": dict(steps_per_execution=32, jit_compile=True),
 }
+# CUDA only: the compiled steps replayed as CUDA graphs.
+CUDA_VARIANTS = {
+    "fit jit(ro)+spe=32": dict(steps_per_execution=32, jit_compile={"mode": "reduce-overhead"}),
+}
 
 
-def make_data(cfg, device):
+def make_data(cfg, device, scale=1.0):
     g = torch.Generator().manual_seed(0)
-    n = cfg["n"]
+    n = int(cfg["n"] * scale) // cfg["batch"] * cfg["batch"]
     if cfg["kind"] == "cnn":
         x = torch.randn(n, 32, 32, 3, generator=g)
         y = torch.randint(0, 10, (n,), generator=g)
@@ -105,7 +109,9 @@ class TorchLoop:
         def forward_loss(xb, yb):
             return loss_fn(model(xb), yb)
 
-        self.forward_loss = torch.compile(forward_loss) if compiled else forward_loss
+        # dynamic=False: one shape per run (the inductor of torch 2.14 fails on
+        # the CNN once it guesses dynamic spatial sizes).
+        self.forward_loss = torch.compile(forward_loss, dynamic=False) if compiled else forward_loss
         self.step = torch.compile(self.opt.step) if compiled else self.opt.step
         self.batch = cfg["batch"]
 
@@ -129,7 +135,9 @@ class FitLoop:
         keras.utils.set_random_seed(0)
         self.model = keras_model(cfg).to(device)
         loss = "mse" if cfg["loss"] == "mse" else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        self.model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, **FIT_VARIANTS[variant])
+        self.model.compile(
+            optimizer=keras.optimizers.Adam(1e-3), loss=loss, **{**FIT_VARIANTS, **CUDA_VARIANTS}[variant]
+        )
         self.batch = cfg["batch"]
 
     def epoch(self, x, y):
@@ -149,12 +157,13 @@ def timed(fn, device, *args):
     return time.perf_counter() - start
 
 
-def bench_case(cfg, device, repeats):
-    x, y = make_data(cfg, device)
+def bench_case(cfg, device, repeats, scale=1.0):
+    x, y = make_data(cfg, device, scale)
     warm_n = cfg["batch"] * 40
     xw, yw = x[:warm_n], y[:warm_n]
     loops = {"torch": TorchLoop(cfg, device, False), "torch+compile": TorchLoop(cfg, device, True)}
-    loops.update({name: FitLoop(cfg, device, name) for name in FIT_VARIANTS})
+    variants = {**FIT_VARIANTS, **(CUDA_VARIANTS if device.type == "cuda" else {})}
+    loops.update({name: FitLoop(cfg, device, name) for name in variants})
     compile_s = {}
     for name, loop in loops.items():
         first = timed(loop.epoch, device, xw, yw)  # compiles here
@@ -173,6 +182,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--cases", default="tiny,mlp,cnn")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of each case's samples")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -185,7 +195,7 @@ def main():
     print("-" * len(header))
     for key in args.cases.split(","):
         cfg = CASES[key]
-        medians, compile_s = bench_case(cfg, device, args.repeats)
+        medians, compile_s = bench_case(cfg, device, args.repeats, args.scale)
         best_hand = min(medians["torch"], medians["torch+compile"])
         for name, t in medians.items():
             print(

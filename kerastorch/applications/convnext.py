@@ -74,19 +74,5 @@ def ConvNeXtTiny(
     )
 
 
-def preprocess_input(x, data_format: str | None = None):
-    """Return `x` unchanged: ConvNeXt models preprocess inside, as in Keras.
-
-    Args:
-        x: a batch of `[0, 255]` images.
-        data_format: ignored. Defaults to `None`.
-
-    Returns:
-        `x`, unchanged.
-    """
-    return x
-
-
-def decode_predictions(preds, top: int = 5):
-    """Decode ImageNet predictions: see `imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.identity_preprocess_input
+decode_predictions = imagenet_utils.decode_predictions

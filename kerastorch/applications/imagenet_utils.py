@@ -221,3 +221,36 @@ def _standardize_data_format(data_format) -> str:
             f"Received: data_format={data_format!r}"
         )
     return data_format
+
+
+def identity_preprocess_input(x, data_format: str | None = None):
+    """Return `x` unchanged: the model normalizes `[0, 255]` images itself, as in Keras.
+
+    The `preprocess_input` of MobileNetV3, EfficientNet and ConvNeXt.
+
+    Args:
+        x: a batch of `[0, 255]` images.
+        data_format: ignored. Defaults to `None`.
+
+    Returns:
+        `x`, unchanged.
+    """
+    return x
+
+
+def torch_preprocess_input(x, data_format: str | None = None):
+    """Scale `[0, 255]` RGB images to torchvision's ImageNet normalization ("torch" mode).
+
+    The `preprocess_input` of ResNet and ViT. Keras's ResNet50 uses "caffe"
+    mode; these models carry torchvision's weights, trained with the
+    "torch" normalization, so that is used here.
+
+    Args:
+        x: a batch of images (numpy array or tensor), values in `[0, 255]`.
+        data_format: `"channels_last"` or `"channels_first"`. Defaults to
+            `keras.config.image_data_format()`.
+
+    Returns:
+        The preprocessed images, same kind (numpy or tensor) as `x`.
+    """
+    return preprocess_input(x, data_format=data_format, mode="torch")

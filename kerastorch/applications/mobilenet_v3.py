@@ -151,21 +151,5 @@ MobileNetV3Small.__doc__ = MobileNetV3Small.__doc__.replace("{args}", _ARGS_DOC)
 MobileNetV3Large.__doc__ = MobileNetV3Large.__doc__.replace("{args}", _ARGS_DOC)
 
 
-def preprocess_input(x, data_format: str | None = None):
-    """Return `x` unchanged: MobileNetV3 models preprocess inside, as in Keras.
-
-    With `include_preprocessing=True` (the default) they take `[0, 255]` pixels.
-
-    Args:
-        x: a batch of images.
-        data_format: ignored. Defaults to `None`.
-
-    Returns:
-        `x`, unchanged.
-    """
-    return x
-
-
-def decode_predictions(preds, top: int = 5):
-    """Decode ImageNet predictions: see `imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.identity_preprocess_input
+decode_predictions = imagenet_utils.decode_predictions

@@ -129,23 +129,5 @@ def ResNet18(
                    pooling, classes, classifier_activation)
 
 
-def preprocess_input(x, data_format: str | None = None):
-    """Scale `[0, 255]` RGB images to torchvision's ImageNet normalization ("torch" mode).
-
-    Keras's ResNet50 uses "caffe" mode; these models carry torchvision's
-    weights, trained with the "torch" normalization, so that is used here.
-
-    Args:
-        x: a batch of images (numpy array or tensor), values in `[0, 255]`.
-        data_format: `"channels_last"` or `"channels_first"`. Defaults to
-            `keras.config.image_data_format()`.
-
-    Returns:
-        The preprocessed images, same kind (numpy or tensor) as `x`.
-    """
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
-
-
-def decode_predictions(preds, top: int = 5):
-    """Decode ImageNet predictions: see `imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.torch_preprocess_input
+decode_predictions = imagenet_utils.decode_predictions

@@ -57,6 +57,11 @@ def initialize(backend: str | None = None, timeout_seconds: float | None = None)
     if backend == "nccl":
         torch.cuda.set_device(local_rank())
         kwargs["device_id"] = torch.device("cuda", local_rank())
+    if backend == "gloo" and int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0:
+        # After torchrun restarted the group, gloo's eager full-mesh connect
+        # often meets a refused connection on a loaded machine; connecting
+        # each pair on first use does not.
+        os.environ.setdefault("TORCH_GLOO_LAZY_INIT", "1")
     dist.init_process_group(backend=backend, **kwargs)
 
 

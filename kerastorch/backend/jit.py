@@ -46,6 +46,18 @@ def compile_options(jit_compile) -> dict:
 
 def signature(args) -> tuple:
     """Shapes and dtypes of the tensors in `args` (other leaves by type)."""
+    flat = []
+    for arg in args:  # the common case, `(x, y, sample_weight)`, without a tree walk
+        if isinstance(arg, torch.Tensor):
+            flat.append((arg.shape, arg.dtype, arg.device))
+        elif arg is None:
+            flat.append(None)
+        else:
+            return _nested_signature(args)
+    return tuple(flat)
+
+
+def _nested_signature(args) -> tuple:
     return tuple(
         (tuple(leaf.shape), leaf.dtype, leaf.device)
         if isinstance(leaf, torch.Tensor)

@@ -10,6 +10,7 @@ writer" test from `RANK`.
 
 from __future__ import annotations
 
+import atexit
 import os
 from datetime import timedelta
 
@@ -63,6 +64,17 @@ def initialize(backend: str | None = None, timeout_seconds: float | None = None)
         # each pair on first use does not.
         os.environ.setdefault("TORCH_GLOO_LAZY_INIT", "1")
     dist.init_process_group(backend=backend, **kwargs)
+    # We made the group, so we end it: a process exiting with a live group
+    # can abort in the backend's threads ("terminate called without an
+    # active exception").
+    atexit.register(_destroy_process_group)
+
+
+def _destroy_process_group() -> None:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def world_size() -> int:

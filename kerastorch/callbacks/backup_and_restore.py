@@ -13,7 +13,6 @@ import torch
 from kerastorch.callbacks.callback import Callback
 from kerastorch.callbacks.early_stopping import EarlyStopping
 from kerastorch.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
-from kerastorch.distribution import barrier
 from kerastorch.distribution import is_main_process
 
 BACKUP_FILENAME = "training_state.safetensors"
@@ -200,7 +199,7 @@ class BackupAndRestore(Callback):
 
 
 def _write_backup(filepath: str, state: dict, epoch: int, step: int) -> None:
-    from kerastorch.saving.atomic_io import atomic_write
+    from kerastorch.saving.atomic_io import write_from_main_process
     from kerastorch.saving.optimizer_state import encode_nested
     from kerastorch.saving.weights_io import tensors_to_bytes
 
@@ -212,11 +211,8 @@ def _write_backup(filepath: str, state: dict, epoch: int, step: int) -> None:
         "step": str(step),
         "structure": json.dumps(structure),
     }
-    data = tensors_to_bytes(tensors, metadata)
-    if is_main_process():
-        with atomic_write(filepath) as f:
-            f.write(data)
-    barrier()  # no rank reads a backup rank 0 is still writing
+    # Every rank waits: no rank reads a backup rank 0 is still writing.
+    write_from_main_process(filepath, tensors_to_bytes(tensors, metadata))
 
 
 def _read_backup(filepath: str) -> dict:

@@ -48,6 +48,22 @@ def atomic_write(filepath: str) -> Iterator[BinaryIO]:
     _fsync_folder(folder)
 
 
+def write_from_main_process(filepath: str, data: bytes) -> None:
+    """Rank 0 writes `data` to `filepath` atomically; every rank then waits for it.
+
+    Called on every rank of a distributed job (saving is collective: the
+    bytes may need all ranks, e.g. FSDP's gathered weights), so after it
+    returns the file is there for everyone. Single-process: a plain atomic write.
+    """
+    from kerastorch.distribution import barrier
+    from kerastorch.distribution import is_main_process
+
+    if is_main_process():
+        with atomic_write(filepath) as f:
+            f.write(data)
+    barrier()
+
+
 def _umask() -> int:
     if not _UMASK:
         mask = os.umask(0)

@@ -15,9 +15,7 @@ import warnings
 
 import torch
 
-from kerastorch.distribution import barrier
-from kerastorch.distribution import is_main_process
-from kerastorch.saving.atomic_io import atomic_write
+from kerastorch.saving.atomic_io import write_from_main_process
 from kerastorch.saving.weights_io import full_tensor
 from kerastorch.saving.weights_io import read_file_bytes
 from kerastorch.saving.weights_io import read_safetensors
@@ -57,11 +55,7 @@ def optimizer_state_from_bytes(data: bytes, source: str) -> dict:
 
 def save_optimizer_state(optimizer, filepath: str) -> None:
     """Write the optimizer's state to a safetensors file, atomically."""
-    data = optimizer_state_to_bytes(optimizer)
-    if is_main_process():
-        with atomic_write(filepath) as f:
-            f.write(data)
-    barrier()
+    write_from_main_process(filepath, optimizer_state_to_bytes(optimizer))
 
 
 def load_optimizer_state(optimizer, filepath: str, variables=None) -> bool:

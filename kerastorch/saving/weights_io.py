@@ -22,10 +22,8 @@ import warnings
 import torch
 from torch import nn
 
-from kerastorch.distribution import barrier
-from kerastorch.distribution import is_main_process
-from kerastorch.saving.atomic_io import atomic_write
 from kerastorch.saving.atomic_io import check_file_to_load
+from kerastorch.saving.atomic_io import write_from_main_process
 from kerastorch.utils.warnings import KerasTorchWarning
 
 WEIGHTS_FORMAT = "kerastorch.weights"
@@ -74,15 +72,7 @@ def full_tensor(tensor: torch.Tensor) -> torch.Tensor:
 
     Gathering is a collective: under FSDP every rank saves, rank 0 writes.
     """
-    from kerastorch.distribution.runtime import is_initialized
-
-    if not is_initialized():
-        return tensor
-    from torch.distributed.tensor import DTensor
-
-    if isinstance(tensor, DTensor):
-        return tensor.detach().full_tensor()
-    return tensor
+    return tensor.detach().full_tensor() if _is_dtensor(tensor) else tensor
 
 
 def _like_target(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -180,11 +170,7 @@ def read_file_bytes(filepath: str, kind: str) -> bytes:
 def save_weights_file(model: nn.Module, filepath: str) -> None:
     """Write the model's weights to a safetensors file, atomically."""
     state, aliases = model_state(model)
-    data = tensors_to_bytes(state, weights_metadata(state, aliases))
-    if is_main_process():
-        with atomic_write(filepath) as f:
-            f.write(data)
-    barrier()  # other ranks: saved means written
+    write_from_main_process(filepath, tensors_to_bytes(state, weights_metadata(state, aliases)))
 
 
 def load_weights_file(model: nn.Module, filepath: str, skip_mismatch: bool = False) -> None:

@@ -15,7 +15,6 @@ import json
 import zipfile
 import zlib
 
-from kerastorch.saving.atomic_io import atomic_write
 from kerastorch.saving.atomic_io import check_file_to_load
 from kerastorch.saving.keras3 import h5_format
 from kerastorch.saving.keras3.config_translate import from_keras_config
@@ -137,12 +136,7 @@ def weights_h5_bytes(model) -> bytes:
 
 def save_weights(model, filepath: str) -> None:
     """Write `model`'s weights to a Keras 3 `.weights.h5` file, atomically."""
-    from kerastorch.distribution import barrier
-    from kerastorch.distribution import is_main_process
+    from kerastorch.saving.atomic_io import write_from_main_process
     from kerastorch.saving.weights_io import unwrap_model
 
-    data = weights_h5_bytes(unwrap_model(model))
-    if is_main_process():
-        with atomic_write(filepath) as f:
-            f.write(data)
-    barrier()
+    write_from_main_process(filepath, weights_h5_bytes(unwrap_model(model)))

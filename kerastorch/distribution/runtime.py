@@ -73,7 +73,7 @@ def initialize(backend: str | None = None, timeout_seconds: float | None = None)
 def _destroy_process_group() -> None:
     import torch.distributed as dist
 
-    if dist.is_available() and dist.is_initialized():
+    if is_initialized():
         dist.destroy_process_group()
 
 
@@ -106,16 +106,8 @@ def is_main_process() -> bool:
 
 
 def device() -> torch.device:
-    """The device this process trains on: `cuda:LOCAL_RANK` with nccl, else the CPU."""
-    import torch.distributed as dist
-
-    if is_initialized() and dist.get_backend() == "nccl":
-        return torch.device("cuda", local_rank())
-    return torch.device("cpu")
-
-
-def collective_device() -> torch.device:
-    """Where tensors must live for the group's collectives (CUDA for nccl)."""
+    """The device this process trains on, and where the group's collectives run:
+    `cuda:LOCAL_RANK` with nccl, else the CPU."""
     import torch.distributed as dist
 
     if is_initialized() and dist.get_backend() == "nccl":
@@ -127,7 +119,7 @@ def barrier() -> None:
     """Wait for every process (nothing to wait for when not distributed)."""
     import torch.distributed as dist
 
-    if is_initialized() and dist.get_world_size() > 1:
+    if world_size() > 1:
         dist.barrier()
 
 
@@ -135,19 +127,19 @@ def broadcast_tensor(tensor: torch.Tensor, src: int = 0) -> torch.Tensor:
     """`tensor` as rank `src` holds it, on every rank (same device as given)."""
     import torch.distributed as dist
 
-    if not is_initialized() or dist.get_world_size() == 1:
+    if world_size() == 1:
         return tensor
-    moved = tensor.to(collective_device())
+    moved = tensor.to(device())
     dist.broadcast(moved, src=src)
     return moved.to(tensor.device)
 
 
 def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
-    """The element-wise sum of `tensor` over all ranks (a new tensor)."""
+    """The element-wise sum of `tensor` over all ranks (`tensor` itself when alone)."""
     import torch.distributed as dist
 
-    if not is_initialized() or dist.get_world_size() == 1:
+    if world_size() == 1:
         return tensor
-    moved = tensor.detach().to(collective_device(), copy=True)
+    moved = tensor.detach().to(device(), copy=True)
     dist.all_reduce(moved, op=dist.ReduceOp.SUM)
     return moved.to(tensor.device)

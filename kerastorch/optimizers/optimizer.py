@@ -360,8 +360,8 @@ class Optimizer:
             # wrapper), so it is never compiled with `fullgraph`.
             {**(options or {}), "dynamic": False, "fullgraph": False},
             "optimizer step",
-            before_compiled=self._tensor_lr,
-            on_fallback=self._float_lr,
+            before_compiled=self._tensor_hyperparameters,
+            on_fallback=self._float_hyperparameters,
         )
 
     # Hyperparameters that change between updates (the learning rate; Adam's
@@ -369,16 +369,17 @@ class Optimizer:
     # be a guard, and every new value a recompile.
     _jit_tensor_hyperparameters = ("lr",)
 
-    def _tensor_lr(self) -> None:
+    def _tensor_hyperparameters(self) -> None:
         for group in self.torch_optimizer.param_groups:
             for key in self._jit_tensor_hyperparameters:
                 if not isinstance(group[key], torch.Tensor):
                     group[key] = torch.tensor(float(group[key]), dtype=torch.float32)
 
-    def _float_lr(self) -> None:
-        for group in self.torch_optimizer.param_groups:
+    def _float_hyperparameters(self, groups: list[dict] | None = None) -> None:
+        """Back to floats in `groups` (default: the torch optimizer's own)."""
+        for group in self.torch_optimizer.param_groups if groups is None else groups:
             for key in self._jit_tensor_hyperparameters:
-                if isinstance(group[key], torch.Tensor):
+                if isinstance(group.get(key), torch.Tensor):
                     group[key] = float(group[key])
 
     def _clip_gradients(self, grads: list[torch.Tensor]) -> None:
@@ -576,10 +577,7 @@ class Optimizer:
         if not self.built:
             return {"iterations": self._iterations}
         state = self.torch_optimizer.state_dict()
-        for group in state["param_groups"]:  # tensors while compiled: save floats
-            for key in self._jit_tensor_hyperparameters:
-                if isinstance(group.get(key), torch.Tensor):
-                    group[key] = float(group[key])
+        self._float_hyperparameters(state["param_groups"])  # tensors while compiled
         state["iterations"] = self._iterations
         if self.use_ema:
             state["ema"] = list(self._ema_averages)

@@ -278,7 +278,7 @@ class ModelSteps:
     def train_step(self, data):
         """One optimizer step on one batch; returns the logs dict."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        loss, y_pred = self._train_forward(x, y, sample_weight)
+        loss, y_pred = self._forward(x, y, sample_weight, training=True)
         optimizer = self.optimizer
         optimizer.zero_grad()
         scaler = self._grad_scaler
@@ -293,18 +293,19 @@ class ModelSteps:
             return MetricsResults(self)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def _train_forward(self, x, y, sample_weight):
-        """Forward, loss and loss tracking (and metrics when `_fused_metrics`).
+    def _forward(self, x, y, sample_weight, training: bool):
+        """`_forward_loss_metrics`, compiled when `jit_compile` made it so.
 
-        `jit_compile` compiles exactly this: AOTAutograd then compiles the
-        backward of the loss too.
+        `jit_compile` compiles exactly this: in training, AOTAutograd then
+        compiles the backward of the loss too.
         """
-        jit = self.__dict__.get("_jit_train_forward")
+        jit = self.__dict__.get("_jit_train_forward" if training else "_jit_test_forward")
         if jit is not None:
             return jit(x, y, sample_weight)
-        return self._forward_loss_metrics(x, y, sample_weight)
+        return self._forward_loss_metrics(x, y, sample_weight, training=training)
 
     def _forward_loss_metrics(self, x, y, sample_weight, training: bool = True):
+        """Forward, loss and loss tracking (and metric updates when `_fused_metrics`)."""
         y_pred = self(x, training=training)
         if self._policy_is_mixed:
             y_pred = tree.map_structure(_to_float32, y_pred)
@@ -324,11 +325,7 @@ class ModelSteps:
     def test_step(self, data):
         """Loss and metrics on one batch, no update; returns the logs dict."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        jit = self.__dict__.get("_jit_test_forward")
-        if jit is not None:
-            _, y_pred = jit(x, y, sample_weight)
-        else:
-            _, y_pred = self._forward_loss_metrics(x, y, sample_weight, training=False)
+        _, y_pred = self._forward(x, y, sample_weight, training=False)
         if self._fused_metrics:
             return MetricsResults(self)
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -358,7 +355,7 @@ class ModelSteps:
         self.__dict__.pop("_jit_train_forward", None)
         if getattr(self.optimizer, "_jit_step", None) is not None:
             self.optimizer._jit_step = None  # recompiled without jit_compile
-            self.optimizer._float_lr()
+            self.optimizer._float_hyperparameters()
         if self._jit_enabled:
             options = compile_options(self.jit_compile)
             if type(self).train_step is ModelSteps.train_step:

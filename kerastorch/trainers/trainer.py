@@ -17,6 +17,7 @@ from kerastorch.callbacks.callback_list import _overrides
 from kerastorch.callbacks.callback_list import to_python_logs
 from kerastorch.callbacks.history import History
 from kerastorch.callbacks.progbar_logger import ProgbarLogger
+from kerastorch.distribution import runtime
 from kerastorch.distribution import trainer_support
 from kerastorch.trainers.data_adapters import data_adapter_utils
 from kerastorch.trainers.data_adapters import get_data_adapter
@@ -84,20 +85,18 @@ def _logs_or_metrics(model, logs, dist=None) -> dict:
     Distributed (`dist`), they are global: metric states summed over ranks,
     a custom step's own numbers averaged, so every rank's callbacks decide alike.
     """
-    metric_logs = model.get_metrics_result()
-    if isinstance(logs, dict) and logs is not None and set(logs) != set(metric_logs):
+    metric_logs = (
+        dist.global_metrics_result(model) if dist is not None else model.get_metrics_result()
+    )
+    if isinstance(logs, dict) and set(logs) != set(metric_logs):
         custom = to_python_logs(logs)
         return dist.mean_logs(custom) if dist is not None else custom
-    if dist is not None:
-        return dist.global_metrics_result(model)
     return to_python_logs(metric_logs)
 
 
 def _stop_everywhere(model, dist) -> None:
     """A stop decided from one rank's batch logs stops every rank (no one waits alone)."""
     flag = torch.tensor([1.0 if model.stop_training else 0.0])
-    from kerastorch.distribution import runtime
-
     model.stop_training = bool(runtime.all_reduce_sum(flag).item() > 0)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 import warnings
 
 import torch
@@ -19,6 +18,7 @@ from torch import nn
 from kerastorch.export import errors
 from kerastorch.export import signature as sig_lib
 from kerastorch.layers.layer import Layer
+from kerastorch.saving.atomic_io import atomic_path
 
 # format -> the file extension it writes.
 FORMATS = {"torch": ".pt2", "onnx": ".onnx"}
@@ -300,18 +300,9 @@ def _name_batch_axis(program, graph) -> None:
 
 
 def _write_atomic(path: str, write) -> None:
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    base, ext = os.path.splitext(os.path.basename(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{ext}", dir=folder)
-    os.close(fd)
-    try:
+    """`write(tmp)` to a temporary file beside `path`, then moved into place."""
+    with atomic_path(path, keep_extension=True) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def _check_format(format) -> str:

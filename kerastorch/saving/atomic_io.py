@@ -19,25 +19,36 @@ _UMASK: list[int] = []
 
 
 @contextlib.contextmanager
-def atomic_write(filepath: str) -> Iterator[BinaryIO]:
-    """Yield a binary file; on a clean exit it replaces `filepath` in one step.
+def atomic_path(filepath: str, keep_extension: bool = False) -> Iterator[str]:
+    """Yield a temporary path beside `filepath`; on a clean exit it replaces `filepath`.
 
-    The parent folder is created if needed. On any error the temporary file
-    is removed and `filepath` is left as it was.
+    For writers that take a path, not a file (`torch.export.save`, ONNX).
+    The parent folder is created if needed; the finished file is synced and
+    gets the usual permissions. On any error the temporary file is removed
+    and `filepath` is left as it was.
+
+    Args:
+        filepath: the file to write.
+        keep_extension: end the temporary name with `filepath`'s extension,
+            for writers that look at it. Defaults to `False`.
     """
     filepath = os.fspath(filepath)
     if os.path.isdir(filepath):
         raise ValueError(f"Cannot write to '{filepath}': it is a directory.")
     folder = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(folder, exist_ok=True)
+    extension = os.path.splitext(filepath)[1] if keep_extension else ""
     fd, tmp = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(filepath)}.", suffix=".tmp"
+        dir=folder, prefix=f".{os.path.basename(filepath)}.", suffix=".tmp" + extension
     )
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         # mkstemp makes the file private (0600); give it the usual permissions.
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, filepath)
@@ -46,6 +57,18 @@ def atomic_write(filepath: str) -> Iterator[BinaryIO]:
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+@contextlib.contextmanager
+def atomic_write(filepath: str) -> Iterator[BinaryIO]:
+    """Yield a binary file; on a clean exit it replaces `filepath` in one step.
+
+    The parent folder is created if needed. On any error the temporary file
+    is removed and `filepath` is left as it was.
+    """
+    with atomic_path(filepath) as tmp:
+        with open(tmp, "wb") as f:
+            yield f
 
 
 def write_from_main_process(filepath: str, data: bytes) -> None:

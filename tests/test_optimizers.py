@@ -3,6 +3,7 @@
 import inspect
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -1031,3 +1032,73 @@ def test_schedule_errors():
         schedules.LearningRateSchedule()(0)
     with pytest.raises(ValueError, match="Did you mean: 'CosineDecay'"):
         schedules.deserialize({"class_name": "CosineDecy", "config": {}})
+
+
+# --- torch's step and zero_grad called without their wrappers ---------------------
+
+
+def test_unwrapped_step_matches_torch_step_and_keeps_grad_mode():
+    """The fast path (no profiler range, no `_use_grad` graph breaks) updates as torch's step."""
+    from kerastorch.optimizers.optimizer_utils import unwrapped_step
+
+    ours = optimizers.Adam(0.01)
+    w_ours, w_ref = var(W0, "ours"), var(W0, "ref")
+    ours.build([w_ours])
+    reference = torch.optim.Adam([w_ref], lr=0.01, eps=1e-7, decoupled_weight_decay=True)
+    fn, no_grad = unwrapped_step(ours.torch_optimizer)
+    assert no_grad and fn is not type(ours.torch_optimizer).step
+    for t, g in enumerate(GRADS, start=1):
+        ours.zero_grad()
+        assert w_ours.grad is None
+        w_ours.grad, w_ref.grad = torch.tensor(g), torch.tensor(g)
+        for group in reference.param_groups:  # Keras's epsilon, as `Adam` sets it
+            group["eps"] = 1e-7 / math.sqrt(1 - 0.999**t)
+        ours.step()
+        reference.step()
+        assert torch.is_grad_enabled()
+    torch.testing.assert_close(w_ours.detach(), w_ref.detach(), rtol=0, atol=0)
+
+
+def test_torch_step_hooks_and_instance_patches_still_run():
+    opt = optimizers.SGD(0.1)
+    w = var(W0)
+    opt.build([w])
+    calls = []
+    opt.torch_optimizer.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    opt.torch_optimizer.register_step_post_hook(lambda o, a, k: calls.append("post"))
+    w.grad = torch.ones_like(w)
+    opt.step()
+    assert calls == ["pre", "post"]
+    # torch's LR schedulers replace the instance's `step` to count its calls.
+    scheduler = torch.optim.lr_scheduler.StepLR(opt.torch_optimizer, step_size=1, gamma=0.5)
+    opt.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "lr_scheduler.step() before optimizer.step()"
+        scheduler.step()
+    assert calls == ["pre", "post", "pre", "post"]
+
+
+def test_profiler_still_sees_the_optimizer_ranges():
+    from torch.profiler import profile
+
+    opt = optimizers.Adam(0.01)
+    w = var(W0)
+    opt.build([w])
+    w.grad = torch.ones_like(w)
+    opt.step()
+    with profile() as prof:
+        opt.zero_grad()
+        w.grad = torch.ones_like(w)
+        opt.step()
+    names = {event.name for event in prof.events()}
+    assert "Optimizer.step#Adam.step" in names
+    assert "Optimizer.zero_grad#Adam.zero_grad" in names
+
+
+def test_differentiable_torch_optimizer_keeps_its_grad_mode_wrapper():
+    from kerastorch.optimizers.optimizer_utils import unwrapped_step
+
+    w = var(W0)
+    torch_opt = torch.optim.SGD([w], lr=0.1, differentiable=True)
+    fn, no_grad = unwrapped_step(torch_opt)
+    assert not no_grad and fn is type(torch_opt).step.__wrapped__

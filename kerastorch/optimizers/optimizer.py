@@ -37,7 +37,10 @@ from kerastorch.optimizers.optimizer_utils import check_number
 from kerastorch.optimizers.optimizer_utils import check_variables
 from kerastorch.optimizers.optimizer_utils import describe_variable
 from kerastorch.optimizers.optimizer_utils import fill_docstring
+from kerastorch.optimizers.optimizer_utils import plain_zero_grad
+from kerastorch.optimizers.optimizer_utils import step_wrapper_has_work
 from kerastorch.optimizers.optimizer_utils import unique_variables
+from kerastorch.optimizers.optimizer_utils import unwrapped_step
 from kerastorch.optimizers.schedules.learning_rate_schedule import LearningRateSchedule
 from kerastorch.utils.warnings import KerasTorchWarning
 
@@ -332,9 +335,21 @@ class Optimizer:
         return self._torch_step(closure)
 
     def _torch_step(self, closure):
-        if self._jit_step is None or closure is not None:
-            return self.torch_optimizer.step(closure)
-        return self._jit_step()
+        opt = self.torch_optimizer
+        if closure is not None or step_wrapper_has_work(opt):
+            if self._jit_step is not None and closure is None:
+                return self._jit_step.hooked()
+            return opt.step(closure)
+        if self._jit_step is not None:
+            return self._jit_step()
+        unwrapped = unwrapped_step(opt)
+        if unwrapped is None:
+            return opt.step()
+        fn, no_grad = unwrapped
+        if no_grad:
+            with torch.no_grad():
+                return fn(opt)
+        return fn(opt)
 
     def compile_step(self, options: dict | None = None) -> None:
         """Run torch's update under `torch.compile` from the next `step()` on.
@@ -347,22 +362,13 @@ class Optimizer:
         Args:
             options: `torch.compile` keyword arguments. Defaults to `None`.
         """
-        from kerastorch.backend.jit import CompiledFunction
 
         if not self.built:
             raise ValueError(
                 f"Optimizer '{self.name}' is not built yet; build it before "
                 "`compile_step()`."
             )
-        self._jit_step = CompiledFunction(
-            self.torch_optimizer.step,
-            # torch's step() has a graph break of its own (its profiling
-            # wrapper), so it is never compiled with `fullgraph`.
-            {**(options or {}), "dynamic": False, "fullgraph": False},
-            "optimizer step",
-            before_compiled=self._tensor_hyperparameters,
-            on_fallback=self._float_hyperparameters,
-        )
+        self._jit_step = _CompiledUpdate(self, options or {})
 
     # Hyperparameters that change between updates (the learning rate; Adam's
     # bias-corrected epsilon) are 0-d tensors while compiled: a float would
@@ -409,9 +415,17 @@ class Optimizer:
         accumulating steps, so that `backward()` keeps summing into `p.grad`;
         the gradients are cleared once an update has been applied.
         """
-        if self._accumulating or self.torch_optimizer is None:
+        opt = self.torch_optimizer
+        if self._accumulating or opt is None:
             return
-        self.torch_optimizer.zero_grad(set_to_none=set_to_none)
+        if set_to_none and plain_zero_grad(opt):
+            # What torch's zero_grad does for set_to_none, minus its
+            # profiler range and per-call setup (~25 us a step here).
+            for group in opt.param_groups:
+                for p in group["params"]:
+                    p.grad = None
+            return
+        opt.zero_grad(set_to_none=set_to_none)
 
     def scale_loss(self, loss):
         """Multiply `loss` by `loss_scale_factor` (if set) before `backward()`."""
@@ -722,3 +736,49 @@ class Optimizer:
 
 
 fill_docstring(Optimizer)
+
+
+class _CompiledUpdate:
+    """torch's update of `optimizer` under `torch.compile` (see `compile_step`).
+
+    The update compiled is torch's `step` without its wrappers (a profiler
+    range with the step hooks, and `_use_grad`'s graph breaks), which would
+    make each step three guarded frames instead of one (see
+    `unwrapped_step`). While hooks are registered or a profiler
+    runs, `hooked()` compiles and runs the wrapped `step` instead.
+    """
+
+    def __init__(self, optimizer: Optimizer, options: dict):
+        from kerastorch.backend.jit import CompiledFunction
+
+        opt = optimizer.torch_optimizer
+        # The wrapper's graph break rules out `fullgraph`; lr/eps are tensors.
+        self._options = {**options, "dynamic": False, "fullgraph": False}
+        self._make = lambda fn: CompiledFunction(
+            fn,
+            self._options,
+            "optimizer step",
+            before_compiled=optimizer._tensor_hyperparameters,
+            on_fallback=optimizer._float_hyperparameters,
+        )
+        unwrapped = unwrapped_step(opt)
+        self._plain = self._wrapped = None
+        self._no_grad = False
+        if unwrapped is not None:
+            fn, self._no_grad = unwrapped
+            self._plain = self._make(lambda: fn(opt))
+        self._opt = opt
+
+    def __call__(self):
+        if self._plain is None:
+            return self.hooked()
+        if self._no_grad:
+            # Entered with grad mode off, the update is one inference graph.
+            with torch.no_grad():
+                return self._plain()
+        return self._plain()
+
+    def hooked(self):
+        if self._wrapped is None:
+            self._wrapped = self._make(self._opt.step)
+        return self._wrapped()

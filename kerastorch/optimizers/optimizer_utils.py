@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 import torch
+from torch.optim import optimizer as _torch_optim
 
 from kerastorch.optimizers.schedules.learning_rate_schedule import LearningRateSchedule
 
@@ -159,3 +160,67 @@ def fill_docstring(cls: type) -> type:
             "{{base_optimizer_keyword_args}}", BASE_OPTIMIZER_ARGS_DOC
         )
     return cls
+
+
+# --- calling torch optimizers without their per-call wrappers --------------------
+
+
+def unwrapped_step(opt: torch.optim.Optimizer):
+    """torch's update of `opt` without its wrappers: `(fn, no_grad)`, or None.
+
+    torch wraps every optimizer class's `step` (at the first instance) in a
+    function that opens a profiler range and runs the step hooks; when
+    neither has work to do (`step_wrapper_has_work`), the inner function
+    does the same update. The built-in optimizers wrap that again in
+    `_use_grad`, which turns grad mode off around the update with two
+    `torch._dynamo.graph_break()` calls (so that a compiled update is an
+    inference graph). `no_grad=True` says the caller must turn grad mode off
+    itself: then `fn(opt)` is a single frame for `torch.compile`, and
+    entered with grad mode off it is that inference graph.
+    """
+    step = type(opt).step
+    inner = getattr(step, "__wrapped__", None) if getattr(step, "hooked", False) else None
+    if inner is None:
+        return None
+    raw = getattr(inner, "__wrapped__", None)
+    if (
+        getattr(inner, "__code__", None) is _USE_GRAD_CODE
+        and raw is not None
+        and not opt.defaults.get("differentiable", False)
+    ):
+        return raw, True
+    return inner, False
+
+
+def _use_grad_code():
+    """The code of torch's `_use_grad` wrapper (None if this torch has none)."""
+    wrap = getattr(_torch_optim, "_use_grad_for_differentiable", None)
+    return None if wrap is None else wrap(lambda self: None).__code__
+
+
+_USE_GRAD_CODE = _use_grad_code()
+
+
+def step_wrapper_has_work(opt: torch.optim.Optimizer) -> bool:
+    """True when torch's `step` wrapper has work: hooks, a profiler, or a patched instance.
+
+    An instance whose own `step` was replaced (torch's LR schedulers count
+    the calls that way) must be called through it.
+    """
+    return bool(
+        "step" in opt.__dict__
+        or opt._optimizer_step_pre_hooks
+        or opt._optimizer_step_post_hooks
+        or _torch_optim._global_optimizer_pre_hooks
+        or _torch_optim._global_optimizer_post_hooks
+        or torch.autograd._profiler_enabled()
+    )
+
+
+def plain_zero_grad(opt: torch.optim.Optimizer) -> bool:
+    """True when `opt.zero_grad` is torch's own and no profiler would record it."""
+    return (
+        type(opt).zero_grad is torch.optim.Optimizer.zero_grad
+        and "zero_grad" not in opt.__dict__
+        and not torch.autograd._profiler_enabled()
+    )

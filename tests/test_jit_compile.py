@@ -209,3 +209,88 @@ def test_jit_under_mixed_bfloat16_matches_eager():
         keras.mixed_precision.set_global_policy("float32")
     assert jit.layers[0].kernel.dtype == torch.float32
     _assert_same_weights(eager, jit, atol=1e-3)
+
+
+class _TrainingPenalty(keras.layers.Layer):
+    """Adds a loss in training only: validation leaves no loss layers behind."""
+
+    def call(self, x, training=None):
+        if training:
+            self.add_loss(0.1 * torch.mean(x**2))
+        return x
+
+
+def test_add_loss_layers_and_validation_match_eager():
+    """Losses from `add_loss` under jit, with validation between epochs: the call
+    context the compiled forward starts from is reset before each call (its guards
+    are dropped), so the epoch's first step starts as the others."""
+    x, y = _data()
+
+    def build(jit_compile):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential(
+            [
+                keras.Input((D,)),
+                keras.layers.Dense(8, activation="relu", activity_regularizer="l2"),
+                _TrainingPenalty(),
+                keras.layers.Dense(1),
+            ]
+        )
+        model.compile(optimizer="adam", loss="mse", jit_compile=jit_compile)
+        return model
+
+    counter = CompileCounterWithBackend("aot_eager")
+    eager, jit = build(False), build({"backend": counter})
+    fit_args = dict(batch_size=32, epochs=3, validation_data=_data(1), shuffle=False, verbose=0)
+    h_eager, h_jit = eager.fit(x, y, **fit_args), jit.fit(x, y, **fit_args)
+    assert counter.frame_count == 3
+    for key in ("loss", "val_loss"):
+        np.testing.assert_allclose(h_jit.history[key], h_eager.history[key], rtol=1e-5)
+    _assert_same_weights(eager, jit)
+
+
+def test_freezing_a_layer_without_recompiling_is_seen_by_the_compiled_step():
+    """Tensor guards stay: `trainable=False` flips `requires_grad`, so the step recompiles."""
+    x, y = _data()
+    models = []
+    for jit_compile in (False, FAST):
+        model = _model(jit_compile)
+        model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+        model.layers[0].trainable = False
+        frozen = [w.detach().clone() for w in model.layers[0].weights]
+        model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        for before, after in zip(frozen, model.layers[0].weights):
+            torch.testing.assert_close(after.detach(), before, rtol=0, atol=0)
+        models.append(model)
+    _assert_same_weights(*models)
+
+
+def test_guard_filter_drops_only_globals_and_can_be_replaced():
+    from kerastorch.backend.jit import keras_guard_filter
+    from kerastorch.backend.jit import torch_compile_kwargs
+
+    seen = {}
+
+    def recording(entries):
+        seen["entries"] = entries
+        return keras_guard_filter(entries)
+
+    x, y = _data()
+    model = _model({**FAST, "options": {"guard_filter_fn": recording}})
+    model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    entries = seen["entries"]
+    keep = keras_guard_filter(entries)
+    dropped = [e for e, k in zip(entries, keep) if not k]
+    assert dropped and all(e.is_global for e in dropped)
+    kept_types = {e.guard_type for e, k in zip(entries, keep) if k}
+    assert "TENSOR_MATCH" in kept_types  # weights, inputs, metric states
+    assert any("_global_forward_hooks" in e.name for e, k in zip(entries, keep) if k)
+
+    # An inductor `mode` is passed as its options, with the filter added;
+    # a filter of the user's is left alone.
+    kwargs = torch_compile_kwargs({"mode": "max-autotune-no-cudagraphs", "dynamic": False})
+    assert "mode" not in kwargs and kwargs["options"]["guard_filter_fn"] is keras_guard_filter
+    assert kwargs["options"]["max_autotune"] is True
+    mine = {"options": {"guard_filter_fn": recording}}
+    assert torch_compile_kwargs(mine) == mine
+    assert torch_compile_kwargs({"backend": "aot_eager", "mode": "x"})["mode"] == "x"

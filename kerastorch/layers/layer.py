@@ -41,6 +41,20 @@ class _CallContext:
 _CTX = _CallContext()
 
 
+def reset_call_context() -> None:
+    """Drop the losses of the last outermost call, as the next one does on entry.
+
+    A compiled step (`jit_compile`) calls this before each call: its guards
+    on this global are dropped (see `kerastorch.backend.jit`), so it must
+    always start from the state it was traced in.
+    """
+    ctx = _CTX
+    if ctx.depth == 0 and ctx.loss_layers:
+        for layer in ctx.loss_layers:
+            layer._losses.clear()
+        ctx.loss_layers.clear()
+
+
 @functools.cache
 def _call_signature_info(cls) -> tuple[bool, bool, str, tuple[str, ...]]:
     """(accepts training, accepts mask, first argument name, build arg names) of `cls`."""

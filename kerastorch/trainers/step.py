@@ -16,6 +16,7 @@ import torch
 from kerastorch.backend.jit import CompiledFunction
 from kerastorch.backend.jit import compile_options
 from kerastorch.layers.layer import _CTX
+from kerastorch.layers.layer import reset_call_context
 from kerastorch.utils import tree
 
 
@@ -315,6 +316,11 @@ class ModelSteps:
             self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         if self._fused_metrics and self._compile_metrics is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
+        if training:
+            # Only the loss is differentiated. A `y_pred` that required grad
+            # would make a compiled forward a second differentiable output,
+            # whose zero gradient the backward materializes and adds.
+            y_pred = tree.map_structure(_detach, y_pred)
         return loss, y_pred
 
     @property
@@ -360,11 +366,16 @@ class ModelSteps:
             options = compile_options(self.jit_compile)
             if type(self).train_step is ModelSteps.train_step:
                 self.__dict__["_jit_train_forward"] = CompiledFunction(
-                    self._forward_loss_metrics, options, "train step (forward and loss)"
+                    self._forward_loss_metrics,
+                    options,
+                    "train step (forward and loss)",
+                    before_compiled=reset_call_context,
                 )
                 fn = _compile_optimizer_after_first_step(self, fn, options)
             else:
-                fn = CompiledFunction(fn, options, "train step")
+                fn = CompiledFunction(
+                    fn, options, "train step", before_compiled=reset_call_context
+                )
         self.train_function = fn
         return fn
 
@@ -384,9 +395,12 @@ class ModelSteps:
                     functools.partial(self._forward_loss_metrics, training=False),
                     options,
                     "test step",
+                    before_compiled=reset_call_context,
                 )
             else:
-                step = CompiledFunction(step, options, "test step")
+                step = CompiledFunction(
+                    step, options, "test step", before_compiled=reset_call_context
+                )
 
         def test_function(data):
             with torch.no_grad():
@@ -400,7 +414,12 @@ class ModelSteps:
             return self.predict_function
         step = self.predict_step
         if self._jit_enabled:
-            step = CompiledFunction(step, compile_options(self.jit_compile), "predict step")
+            step = CompiledFunction(
+                step,
+                compile_options(self.jit_compile),
+                "predict step",
+                before_compiled=reset_call_context,
+            )
 
         def predict_function(data):
             with torch.inference_mode():
@@ -433,6 +452,10 @@ def _check_loss_spec(loss) -> None:
         if item is None:
             continue
         losses.get(item)  # raises ValueError for unknown names
+
+
+def _detach(t):
+    return t.detach() if isinstance(t, torch.Tensor) else t
 
 
 def _to_float32(t):

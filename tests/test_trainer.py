@@ -431,3 +431,24 @@ def test_mixed_float16_uses_grad_scaler():
     model.fit(x, y, epochs=1, verbose=0)
     assert isinstance(model._grad_scaler, torch.amp.GradScaler)
     assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("steps_per_execution", [1, 4])
+def test_cuda_batches_copied_on_the_side_stream_train_as_on_cpu(steps_per_execution):
+    """Host data reaches a CUDA model through the copy stream, a batch ahead:
+    the step must wait for each copy (a race would train on stale memory)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4096, 512)).astype("float32")
+    y = rng.normal(size=(4096, 1)).astype("float32")
+    weights = []
+    for device in ("cpu", "cuda"):
+        kerastorch.utils.set_random_seed(0)
+        model = kerastorch.Sequential(
+            [kerastorch.Input((512,)), layers.Dense(256, activation="relu"), layers.Dense(1)]
+        ).to(device)
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=steps_per_execution)
+        model.fit(x, y, batch_size=256, epochs=2, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for cpu, cuda in zip(*weights):
+        np.testing.assert_allclose(cuda, cpu, atol=1e-5, rtol=1e-4)

@@ -30,8 +30,13 @@ class EpochIterator:
         self.steps_per_epoch = steps_per_epoch
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self._needs_copy = self.device.type != "cpu"
-        if self._needs_copy and hasattr(adapter, "pin_memory") and self.device.type == "cuda":
-            adapter.pin_memory()
+        # On CUDA, batches are copied on a stream of their own, a batch ahead,
+        # so that the copy of the next batch overlaps the current step.
+        self._copy_stream = None
+        if self._needs_copy and self.device.type == "cuda":
+            if hasattr(adapter, "pin_memory"):
+                adapter.pin_memory()
+            self._copy_stream = torch.cuda.Stream(device=self.device)
         self._iterator = None
         self.exhausted = False
         self._epochs_done = 0
@@ -49,7 +54,51 @@ class EpochIterator:
             batch,
         )
 
+    def _copy_ahead(self, batch):
+        """Start copying `batch` on the copy stream; `(batch on the device, its event)`."""
+        stream = self._copy_stream
+        with torch.cuda.stream(stream):
+            moved = self._to_device(batch)
+            done = stream.record_event()
+        return moved, done
+
+    def _ready(self, moved, done):
+        """Make the current stream (the step's) wait for the copy, and own its memory.
+
+        `record_stream` keeps the caching allocator from handing the copy's
+        memory, allocated on the copy stream, to another tensor before the
+        step's kernels have read it.
+        """
+        compute = torch.cuda.current_stream(self.device)
+        compute.wait_event(done)
+        for leaf in tree.flatten(moved):
+            if isinstance(leaf, torch.Tensor) and leaf.device.type == "cuda":
+                leaf.record_stream(compute)
+        return moved
+
     def enumerate_epoch(self, skip: int = 0):
+        """Yield `(step, batch)`, the batch on the model's device; see `_enumerate_epoch`.
+
+        On CUDA the next batch's copy is started before a batch is handed
+        out (one batch ahead, on the copy stream).
+        """
+        if self._copy_stream is None:
+            if not self._needs_copy:
+                yield from self._enumerate_epoch(skip)
+                return
+            for step, batch in self._enumerate_epoch(skip):
+                yield step, self._to_device(batch)
+            return
+        ahead = None
+        for step, batch in self._enumerate_epoch(skip):
+            copied = (step, *self._copy_ahead(batch))
+            if ahead is not None:
+                yield ahead[0], self._ready(ahead[1], ahead[2])
+            ahead = copied
+        if ahead is not None:
+            yield ahead[0], self._ready(ahead[1], ahead[2])
+
+    def _enumerate_epoch(self, skip: int = 0):
         """Yield `(step, batch)`; the first `skip` batches are drawn but not yielded.
 
         Skipping replays the epoch's shuffling, so a run resumed mid-epoch
@@ -87,7 +136,7 @@ class EpochIterator:
                 self._iterator = None
                 break
             step += 1
-            yield step, (self._to_device(batch) if self._needs_copy else batch)
+            yield step, batch
         if step == -1 and not self.exhausted:
             self.exhausted = True
             if self._epochs_done == 0:

@@ -76,7 +76,7 @@ def torch_compile_kwargs(options: dict) -> dict:
     """
     kwargs = dict(options)
     inner = dict(kwargs.get("options") or {})
-    if "guard_filter_fn" in inner:
+    if "guard_filter_fn" in inner or not _has_guard_filters():
         return kwargs
     mode = kwargs.pop("mode", None)
     if mode not in (None, "default"):
@@ -89,6 +89,14 @@ def torch_compile_kwargs(options: dict) -> dict:
     inner["guard_filter_fn"] = keras_guard_filter
     kwargs["options"] = inner
     return kwargs
+
+
+def _has_guard_filters() -> bool:
+    """True when this torch takes a `guard_filter_fn` that sees which guards are global."""
+    import torch._dynamo
+
+    entry = getattr(torch._dynamo.types, "GuardFilterEntry", None)
+    return "is_global" in getattr(entry, "__annotations__", {})
 
 
 def signature(args) -> tuple:

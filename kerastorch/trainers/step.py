@@ -128,8 +128,12 @@ class ModelSteps:
                 unless `{"dynamic": True}`. A dict is passed to
                 `torch.compile` (`mode`, `fullgraph`, `dynamic`, `backend`,
                 `options`). If compiling fails, training continues eagerly
-                after one warning. `"auto"` means `False`, as in Keras on
-                torch. Defaults to `"auto"`.
+                after one warning. Module-level globals the steps read are
+                read once, when they are traced (call `compile()` again
+                after changing one); tensors and the attributes of layers
+                are checked on every call (see `kerastorch.backend.jit`).
+                `"auto"` means `False`, as in Keras on torch. Defaults to
+                `"auto"`.
         """
         from kerastorch import optimizers
         from kerastorch.trainers.compile_utils import CompileLoss

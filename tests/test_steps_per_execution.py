@@ -10,6 +10,17 @@ import kerastorch as keras
 from kerastorch import layers
 
 
+@pytest.fixture(autouse=True, params=["fetched ahead", "drawn as they run"])
+def fetch_mode(request, monkeypatch):
+    """Every test runs with an execution's batches fetched before it and drawn lazily
+    (what larger CPU batches get)."""
+    from kerastorch.trainers import trainer
+
+    if request.param == "drawn as they run":
+        monkeypatch.setattr(trainer, "_CPU_FETCH_AHEAD_BYTES", 0)
+    return request.param
+
+
 def make_model(spe):
     keras.utils.set_random_seed(7)
     model = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(8, activation="relu"), layers.Dense(3)])

@@ -269,16 +269,21 @@ def test_guard_filter_drops_only_globals_and_can_be_replaced():
     from kerastorch.backend.jit import keras_guard_filter
     from kerastorch.backend.jit import torch_compile_kwargs
 
-    seen = {}
+    seen = []
 
     def recording(entries):
-        seen["entries"] = entries
+        seen.append(entries)
         return keras_guard_filter(entries)
 
     x, y = _data()
-    model = _model({**FAST, "options": {"guard_filter_fn": recording}})
-    model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
-    entries = seen["entries"]
+    jit_compile = {**FAST, "options": {"guard_filter_fn": recording}}
+    model = _model(jit_compile)
+    model.fit(x, y, batch_size=32, epochs=2, validation_data=_data(1), shuffle=False, verbose=0)
+    # The user's filter serves every compiled step (train forward, optimizer
+    # update, test forward), and their dict is left as it was.
+    assert len(seen) == 3
+    assert jit_compile["options"] == {"guard_filter_fn": recording}
+    entries = seen[0]
     keep = keras_guard_filter(entries)
     dropped = [e for e, k in zip(entries, keep) if not k]
     assert dropped and all(e.is_global for e in dropped)

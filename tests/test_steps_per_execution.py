@@ -123,3 +123,23 @@ def test_stop_training_inside_an_execution_stops_after_it():
     history = model.fit(x, y, batch_size=10, epochs=3, callbacks=[Stop(), recorder], verbose=0)
     assert len(history.history["loss"]) == 1
     assert [b for b, _ in recorder.calls["train_end"]] == [3]
+
+
+def test_an_execution_left_unfinished_is_drawn_to_its_end():
+    """A loop that breaks inside a run: the next run still starts at its own first step."""
+    from kerastorch.trainers.trainer import _executions
+
+    class Iterator:
+        _needs_copy = False
+
+        def enumerate_epoch(self, skip=0):
+            for step in range(10):
+                yield step, torch.zeros(1)
+
+    runs = []
+    for execution in _executions(Iterator(), 4):
+        for i, _ in enumerate(execution):
+            if i == 1:
+                break
+        runs.append(execution.begin)
+    assert runs == [0, 4, 8]

@@ -452,3 +452,56 @@ def test_cuda_batches_copied_on_the_side_stream_train_as_on_cpu(steps_per_execut
         weights.append(model.get_weights())
     for cpu, cuda in zip(*weights):
         np.testing.assert_allclose(cuda, cpu, atol=1e-5, rtol=1e-4)
+
+
+def test_masked_metrics_in_training_with_a_custom_compute_metrics():
+    """`y_pred` handed to an overridden `compute_metrics` keeps its Keras mask in training."""
+    seen = []
+
+    class Masked(kerastorch.Model):
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            seen.append(getattr(y_pred, "_keras_mask", None) is not None)
+            return super().compute_metrics(x, y, y_pred, sample_weight)
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 5, 3)).astype("float32")
+    x[:, 3:] = 0.0  # the last two timesteps are masked
+    y = rng.normal(size=(32, 5, 1)).astype("float32")
+    inputs = kerastorch.Input((5, 3))
+    outputs = layers.Dense(1)(layers.Masking(0.0)(inputs))
+    model = Masked(inputs, outputs)
+    model.compile(optimizer=kerastorch.optimizers.SGD(0.0), loss="mse", metrics=["mae"])
+    history = model.fit(x, y, batch_size=32, epochs=1, validation_data=(x, y), verbose=0)
+    assert seen and all(seen)
+    # Learning rate 0: training and validation see the same model and data.
+    np.testing.assert_allclose(history.history["mae"], history.history["val_mae"], rtol=1e-6)
+
+
+def test_the_next_cuda_copy_is_drawn_before_the_epoch_ends(monkeypatch):
+    """The one-ahead copy path (run on the CPU with the copies made identities):
+    every batch is handed out in order, and `on_epoch_end` runs after the last."""
+    from kerastorch.trainers.epoch_iterator import EpochIterator
+
+    events = []
+
+    class Source(kerastorch.utils.PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            events.append(f"get {i}")
+            return np.full((2, 1), i, dtype="float32")
+
+        def on_epoch_end(self):
+            events.append("on_epoch_end")
+
+    from kerastorch.trainers.data_adapters import get_data_adapter
+
+    iterator = EpochIterator(get_data_adapter(Source()))
+    iterator._copy_stream = object()
+    monkeypatch.setattr(iterator, "_copy_ahead", lambda batch: (batch, None))
+    monkeypatch.setattr(iterator, "_ready", lambda batch, done: batch)
+    for step, batch in iterator.enumerate_epoch():
+        events.append(f"step {step}")
+        assert float(np.asarray(batch).ravel()[0]) == step
+    assert events == ["get 0", "get 1", "step 0", "get 2", "step 1", "step 2", "on_epoch_end"]

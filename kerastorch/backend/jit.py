@@ -49,6 +49,8 @@ def compile_options(jit_compile) -> dict:
             f"Received: jit_compile={dict(jit_compile)}"
         )
     options = dict(jit_compile)
+    if isinstance(options.get("options"), Mapping):
+        options["options"] = dict(options["options"])  # torch.compile pops from it
     options.setdefault("dynamic", False)
     return options
 
@@ -58,14 +60,31 @@ def keras_guard_filter(entries) -> list[bool]:
 
     All but those on module-level globals: the identity of every module,
     function, class and builtin the step's code reaches (`torch`,
-    `F.relu`, `Layer.__call__`, ...) and the values of global state. Those
-    are read once, when the step is traced, as Keras's compiled steps
-    read them. torch's global module hooks keep their guards.
+    `F.relu`, `Layer.__call__`, ...) and the values of global variables.
+    Those are read once, when the step is traced, as Keras's compiled steps
+    read them. Kept even when found through a global: tensors, layers and
+    models (a feature network held in a global), torch's global module
+    hooks.
     """
     return [
-        not entry.is_global or ("_global_" in entry.name and "hooks" in entry.name)
+        not entry.is_global
+        or entry.guard_type in _TENSOR_GUARDS
+        or _on_module(entry)
+        or ("_global_" in entry.name and "hooks" in entry.name)
         for entry in entries
     ]
+
+
+# Guards that check tensors: kept wherever the tensor was found.
+_TENSOR_GUARDS = frozenset({"TENSOR_MATCH", "DUPLICATE_INPUT", "NO_TENSOR_ALIASING"})
+
+
+def _on_module(entry) -> bool:
+    """True for a guard on a module or its attributes (a model held in a global)."""
+    source = getattr(getattr(entry, "orig_guard", None), "source", None)
+    return source is not None and (
+        source.is_unspecialized_nn_module() or source.is_specialized_nn_module()
+    )
 
 
 def torch_compile_kwargs(options: dict) -> dict:
@@ -76,6 +95,8 @@ def torch_compile_kwargs(options: dict) -> dict:
     """
     kwargs = dict(options)
     inner = dict(kwargs.get("options") or {})
+    if kwargs.get("options") is not None:
+        kwargs["options"] = inner  # a copy each time: torch.compile pops from it
     if "guard_filter_fn" in inner or not _has_guard_filters():
         return kwargs
     mode = kwargs.pop("mode", None)

@@ -40,6 +40,7 @@ class EpochIterator:
         self._iterator = None
         self.exhausted = False
         self._epochs_done = 0
+        self._drawn = -1  # the last step `_draw` reached (skipped ones count)
 
     @property
     def num_batches(self) -> int | None:
@@ -77,29 +78,29 @@ class EpochIterator:
         return moved
 
     def enumerate_epoch(self, skip: int = 0):
-        """Yield `(step, batch)`, the batch on the model's device; see `_enumerate_epoch`.
+        """Yield `(step, batch)`, the batch on the model's device; see `_draw`.
 
         On CUDA the next batch's copy is started before a batch is handed
-        out (one batch ahead, on the copy stream).
+        out (one batch ahead, on the copy stream). The epoch's end (the
+        adapter's `on_epoch_end`, the checks for no data) comes after the
+        last batch has been handed out.
         """
         if self._copy_stream is None:
-            if not self._needs_copy:
-                yield from self._enumerate_epoch(skip)
-                return
-            for step, batch in self._enumerate_epoch(skip):
-                yield step, self._to_device(batch)
-            return
-        ahead = None
-        for step, batch in self._enumerate_epoch(skip):
-            copied = (step, *self._copy_ahead(batch))
+            for step, batch in self._draw(skip):
+                yield step, (self._to_device(batch) if self._needs_copy else batch)
+        else:
+            ahead = None
+            for step, batch in self._draw(skip):
+                copied = (step, *self._copy_ahead(batch))
+                if ahead is not None:
+                    yield ahead[0], self._ready(ahead[1], ahead[2])
+                ahead = copied
             if ahead is not None:
                 yield ahead[0], self._ready(ahead[1], ahead[2])
-            ahead = copied
-        if ahead is not None:
-            yield ahead[0], self._ready(ahead[1], ahead[2])
+        self._end_epoch()
 
-    def _enumerate_epoch(self, skip: int = 0):
-        """Yield `(step, batch)`; the first `skip` batches are drawn but not yielded.
+    def _draw(self, skip: int = 0):
+        """Yield `(step, batch)` as the source gives them; the first `skip` are drawn, not yielded.
 
         Skipping replays the epoch's shuffling, so a run resumed mid-epoch
         (BackupAndRestore) sees the batches it had not reached yet.
@@ -108,13 +109,13 @@ class EpochIterator:
         if self.steps_per_epoch is None or self._iterator is None:
             self._iterator = iter(self.adapter.get_epoch_iterator())
         limit = self.steps_per_epoch
-        step = -1
+        step = self._drawn = -1
         while skip and step + 1 < skip and (limit is None or step + 1 < limit):
             try:
                 next(self._iterator)
             except StopIteration:
                 break
-            step += 1
+            step = self._drawn = step + 1
         while limit is None or step + 1 < limit:
             try:
                 batch = next(self._iterator)
@@ -135,9 +136,12 @@ class EpochIterator:
                     self.exhausted = self.adapter.num_batches is None
                 self._iterator = None
                 break
-            step += 1
+            step = self._drawn = step + 1
             yield step, batch
-        if step == -1 and not self.exhausted:
+
+    def _end_epoch(self) -> None:
+        """After the epoch's last batch: the checks for no data, then `on_epoch_end`."""
+        if self._drawn == -1 and not self.exhausted:
             self.exhausted = True
             if self._epochs_done == 0:
                 raise ValueError("The data produced no batch: `x` is empty.")

@@ -459,7 +459,14 @@ def _check_loss_spec(loss) -> None:
 
 
 def _detach(t):
-    return t.detach() if isinstance(t, torch.Tensor) else t
+    """`t.detach()`, keeping its Keras mask (for masked metrics)."""
+    if not isinstance(t, torch.Tensor):
+        return t
+    out = t.detach()
+    mask = getattr(t, "_keras_mask", None)
+    if mask is not None:
+        out._keras_mask = mask
+    return out
 
 
 def _to_float32(t):

@@ -333,7 +333,7 @@ def _executions(iterator: EpochIterator, size: int, skip: int = 0):
         if ahead:
             execution.fetch_all()
         yield execution
-        for _ in execution:  # a run left unfinished (a `break`) is still drawn
+        for _ in execution:  # the rest of a run left unfinished (a `break`)
             pass
 
 
@@ -342,7 +342,7 @@ def _nbytes(batch) -> int:
 
 
 class _Execution:
-    """Up to `size` consecutive batches of an epoch, iterated once.
+    """Up to `size` consecutive batches of an epoch.
 
     `begin` and `first` (the first batch) are known from the start; `end`
     and `count` once the run has been iterated.
@@ -354,7 +354,7 @@ class _Execution:
         self._pairs = pairs
         self._size = size
         self._batches = None
-        self._consumed = False
+        self._iterator = None
         self.count = 0
 
     def fetch_all(self) -> None:
@@ -364,9 +364,12 @@ class _Execution:
             self.end = step
 
     def __iter__(self):
-        if self._consumed:
-            return
-        self._consumed = True
+        """One iterator per run: iterating again goes on where the last loop stopped."""
+        if self._iterator is None:
+            self._iterator = self._run()
+        return self._iterator
+
+    def _run(self):
         if self._batches is not None:
             self.count = len(self._batches)
             yield from self._batches

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import time
 from datetime import timedelta
 
 import torch
@@ -64,17 +65,34 @@ def initialize(backend: str | None = None, timeout_seconds: float | None = None)
         # each pair on first use does not.
         os.environ.setdefault("TORCH_GLOO_LAZY_INIT", "1")
     dist.init_process_group(backend=backend, **kwargs)
-    # We made the group, so we end it: a process exiting with a live group
-    # can abort in the backend's threads ("terminate called without an
-    # active exception").
+    # We made the group, so we end it before the interpreter is torn down
+    # (see `_destroy_process_group`).
     atexit.register(_destroy_process_group)
 
 
+# How long the exit handler lets gloo's worker threads finish (see below).
+_EXIT_GRACE_SECONDS = 0.05
+
+
 def _destroy_process_group() -> None:
+    """Destroy the group, then give gloo's worker threads a moment with the GIL free.
+
+    A gloo worker thread drops a finished collective's work, and with it the
+    last reference to its tensors, just after the caller's `wait()` has
+    returned. Freeing a tensor that has a Python object takes the GIL; a
+    thread that tries during interpreter finalization aborts the process
+    ("terminate called without an active exception", SIGABRT). Here, in an
+    `atexit` handler, the interpreter is still whole: the sleep lets the
+    threads finish. Measured on the 2-rank gloo test script: 4 aborts in 40
+    runs without it.
+    """
     import torch.distributed as dist
 
     if is_initialized():
+        gloo = dist.get_backend() == "gloo"
         dist.destroy_process_group()
+        if gloo:
+            time.sleep(_EXIT_GRACE_SECONDS)
 
 
 def world_size() -> int:

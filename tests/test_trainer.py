@@ -500,7 +500,7 @@ def test_the_next_cuda_copy_is_drawn_before_the_epoch_ends(monkeypatch):
     iterator = EpochIterator(get_data_adapter(Source()))
     iterator._copy_stream = object()
     monkeypatch.setattr(iterator, "_copy_ahead", lambda batch: (batch, None))
-    monkeypatch.setattr(iterator, "_ready", lambda batch, done: batch)
+    monkeypatch.setattr(iterator, "_ready", lambda step, batch, done: (step, batch))
     for step, batch in iterator.enumerate_epoch():
         events.append(f"step {step}")
         assert float(np.asarray(batch).ravel()[0]) == step

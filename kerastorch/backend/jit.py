@@ -49,8 +49,6 @@ def compile_options(jit_compile) -> dict:
             f"Received: jit_compile={dict(jit_compile)}"
         )
     options = dict(jit_compile)
-    if isinstance(options.get("options"), Mapping):
-        options["options"] = dict(options["options"])  # torch.compile pops from it
     options.setdefault("dynamic", False)
     return options
 

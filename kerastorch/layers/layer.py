@@ -42,11 +42,12 @@ _CTX = _CallContext()
 
 
 def reset_call_context() -> None:
-    """Drop the losses of the last outermost call, as the next one does on entry.
+    """Outside any layer call: drop the losses of the last outermost call.
 
-    A compiled step (`jit_compile`) calls this before each call: its guards
-    on this global are dropped (see `kerastorch.backend.jit`), so it must
-    always start from the state it was traced in.
+    An outermost layer call does this on entry, and a compiled step
+    (`jit_compile`) before each call: its guards on this global are dropped
+    (see `kerastorch.backend.jit`), so it must always start from the state
+    it was traced in.
     """
     ctx = _CTX
     if ctx.depth == 0 and ctx.loss_layers:
@@ -313,11 +314,7 @@ class Layer(nn.Module):
             elif kwargs.get("mask") is not None:
                 previous_mask = kwargs["mask"]
 
-        is_entry = ctx.depth == 0
-        if is_entry and ctx.loss_layers:
-            for layer in ctx.loss_layers:
-                layer._losses.clear()
-            ctx.loss_layers.clear()
+        reset_call_context()  # the outermost call forgets the last one's losses
         outer_training = ctx.training
         ctx.training = training
         ctx.depth += 1

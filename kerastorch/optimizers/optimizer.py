@@ -19,6 +19,7 @@ Two ways to drive it:
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import re
 import warnings
@@ -346,10 +347,8 @@ class Optimizer:
         if unwrapped is None:
             return opt.step()
         fn, no_grad = unwrapped
-        if no_grad:
-            with torch.no_grad():
-                return fn(opt)
-        return fn(opt)
+        with torch.no_grad() if no_grad else contextlib.nullcontext():
+            return fn(opt)
 
     def compile_step(self, options: dict | None = None) -> None:
         """Run torch's update under `torch.compile` from the next `step()` on.
@@ -772,11 +771,9 @@ class _CompiledUpdate:
     def __call__(self):
         if self._plain is None:
             return self.hooked()
-        if self._no_grad:
-            # Entered with grad mode off, the update is one inference graph.
-            with torch.no_grad():
-                return self._plain()
-        return self._plain()
+        # Entered with grad mode off, the update is one inference graph.
+        with torch.no_grad() if self._no_grad else contextlib.nullcontext():
+            return self._plain()
 
     def hooked(self):
         if self._wrapped is None:

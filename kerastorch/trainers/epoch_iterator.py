@@ -63,8 +63,8 @@ class EpochIterator:
             done = stream.record_event()
         return moved, done
 
-    def _ready(self, moved, done):
-        """Make the current stream (the step's) wait for the copy, and own its memory.
+    def _ready(self, step, moved, done):
+        """`(step, moved)`, once the current stream (the step's) waits for the copy and owns its memory.
 
         `record_stream` keeps the caching allocator from handing the copy's
         memory, allocated on the copy stream, to another tensor before the
@@ -75,7 +75,7 @@ class EpochIterator:
         for leaf in tree.flatten(moved):
             if isinstance(leaf, torch.Tensor) and leaf.device.type == "cuda":
                 leaf.record_stream(compute)
-        return moved
+        return step, moved
 
     def enumerate_epoch(self, skip: int = 0):
         """Yield `(step, batch)`, the batch on the model's device; see `_draw`.
@@ -93,10 +93,10 @@ class EpochIterator:
             for step, batch in self._draw(skip):
                 copied = (step, *self._copy_ahead(batch))
                 if ahead is not None:
-                    yield ahead[0], self._ready(ahead[1], ahead[2])
+                    yield self._ready(*ahead)
                 ahead = copied
             if ahead is not None:
-                yield ahead[0], self._ready(ahead[1], ahead[2])
+                yield self._ready(*ahead)
         self._end_epoch()
 
     def _draw(self, skip: int = 0):

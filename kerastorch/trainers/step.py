@@ -369,17 +369,12 @@ class ModelSteps:
         if self._jit_enabled:
             options = compile_options(self.jit_compile)
             if type(self).train_step is ModelSteps.train_step:
-                self.__dict__["_jit_train_forward"] = CompiledFunction(
-                    self._forward_loss_metrics,
-                    options,
-                    "train step (forward and loss)",
-                    before_compiled=reset_call_context,
+                self.__dict__["_jit_train_forward"] = _compiled_step(
+                    self._forward_loss_metrics, options, "train step (forward and loss)"
                 )
                 fn = _compile_optimizer_after_first_step(self, fn, options)
             else:
-                fn = CompiledFunction(
-                    fn, options, "train step", before_compiled=reset_call_context
-                )
+                fn = _compiled_step(fn, options, "train step")
         self.train_function = fn
         return fn
 
@@ -395,16 +390,13 @@ class ModelSteps:
         if self._jit_enabled:
             options = compile_options(self.jit_compile)
             if type(self).test_step is ModelSteps.test_step:
-                self.__dict__["_jit_test_forward"] = CompiledFunction(
+                self.__dict__["_jit_test_forward"] = _compiled_step(
                     functools.partial(self._forward_loss_metrics, training=False),
                     options,
                     "test step",
-                    before_compiled=reset_call_context,
                 )
             else:
-                step = CompiledFunction(
-                    step, options, "test step", before_compiled=reset_call_context
-                )
+                step = _compiled_step(step, options, "test step")
 
         def test_function(data):
             with torch.no_grad():
@@ -418,12 +410,7 @@ class ModelSteps:
             return self.predict_function
         step = self.predict_step
         if self._jit_enabled:
-            step = CompiledFunction(
-                step,
-                compile_options(self.jit_compile),
-                "predict step",
-                before_compiled=reset_call_context,
-            )
+            step = _compiled_step(step, compile_options(self.jit_compile), "predict step")
 
         def predict_function(data):
             with torch.inference_mode():
@@ -431,6 +418,16 @@ class ModelSteps:
 
         self.predict_function = predict_function
         return predict_function
+
+
+def _compiled_step(fn, options: dict, what: str) -> CompiledFunction:
+    """`fn` compiled as a model step: each call starts from a reset layer call context.
+
+    The compiled step drops its guards on that global (see
+    `kerastorch.backend.jit`), so it must start from the state it was
+    traced in.
+    """
+    return CompiledFunction(fn, options, what, before_compiled=reset_call_context)
 
 
 def _compile_optimizer_after_first_step(model, train_step, options):
